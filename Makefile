@@ -1,0 +1,36 @@
+# mmkg — every target sets up what it needs; `make serve` and `make test` work on a fresh clone.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+# The venv is rebuilt when the pinned constraints or the project metadata change.
+$(VENV)/.installed: pyproject.toml constraints.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed  ## create .venv with pinned dependencies
+
+serve: setup  ## build + validate the graph, then serve it on the embedded store (prints the URL)
+	$(VENV)/bin/mmkg serve --host $(HOST) --port $(PORT)
+
+test: setup  ## install system test dependencies, then run lint and the test suite
+	bash scripts/install-system-deps.sh
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/pytest
+
+validate: setup  ## validate ontology + curated graph (SHACL, quotes, build)
+	$(VENV)/bin/mmkg validate
+
+bench: setup  ## run the benchmarks and write bench/RESULTS.md
+	$(PY) bench/run.py
+
+.PHONY: help setup serve test validate bench

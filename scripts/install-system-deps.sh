@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Debian packages the test suite uses. Installs only what is missing; needs root (CI runs as root).
+set -euo pipefail
+need=()
+# Java runs HermiT (bundled with owlready2) for the OWL consistency test.
+command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+if ((${#need[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "missing system packages: ${need[*]} (run as root or install them); tests needing them will be skipped" >&2
+    exit 0
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi

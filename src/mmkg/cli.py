@@ -1,0 +1,130 @@
+"""The `mmkg` command: validate, stats, build, results, table, serve."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from mmkg.build import build, relative, run_build, shorten, stats
+from mmkg.errors import BuildInvalid, MmkgError
+from mmkg.paths import project_root
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    result = run_build([Path(p) for p in args.extra], use_cache=False)
+    root = project_root()
+    problems = [v for v in result.report.violations if v.is_violation]
+    warnings = [v for v in result.report.violations if not v.is_violation]
+    for v in problems + warnings:
+        print(("VIOLATION " if v.is_violation else "WARNING ") + v.render(root))
+        print()
+    files = len(result.files)
+    if problems:
+        print(f"does not conform: {len(problems)} violation(s), {len(warnings)} warning(s) in {files} files")
+        return 1
+    print(f"conforms: {files} files, {result.triples} triples (with inferred), {len(warnings)} warning(s)")
+    return 0
+
+
+def _cmd_stats(args: argparse.Namespace) -> int:
+    result = build()
+    s = stats(result.store)
+    print("triples per named graph")
+    for graph, n in s["graphs"].items():
+        print(f"  {n:>7}  {graph}")
+    print("instances per class")
+    for cls, n in s["classes"].items():
+        if args.all or cls.startswith("https://w3id.org/mmkg/"):
+            print(f"  {n:>7}  {shorten(cls)}")
+    return 0
+
+
+_FORMATS = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    result = build()
+    fmt = args.format or ("trig" if args.output.endswith(".trig") else "nquads")
+    result.store.dump(output=args.output, format=_FORMATS[fmt])
+    print(f"wrote {result.triples} quads in {len(stats(result.store)['graphs'])} named graphs to {args.output}")
+    return 0
+
+
+def _cmd_results(args: argparse.Namespace) -> int:
+    from mmkg.results import write_results_csv
+
+    write_results_csv(build().store, sys.stdout)
+    return 0
+
+
+def _cmd_table(args: argparse.Namespace) -> int:
+    from mmkg.tables import render_table
+
+    print(render_table(build().store, args.source, args.table, fmt=args.format), end="")
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from mmkg.server import serve
+
+    serve(host=args.host, port=args.port)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mmkg", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="validate ontology + graph (+ extra files); exit 1 on any violation")
+    v.add_argument("extra", nargs="*", help="additional Turtle files to validate with the graph")
+    v.set_defaults(func=_cmd_validate)
+
+    s = sub.add_parser("stats", help="counts per class and per named graph")
+    s.add_argument("--all", action="store_true", help="include classes of other vocabularies")
+    s.set_defaults(func=_cmd_stats)
+
+    b = sub.add_parser("build", help="write the merged, inferred graph with its named graphs")
+    b.add_argument("-o", "--output", required=True, help="output file (.nq or .trig)")
+    b.add_argument("--format", choices=sorted(_FORMATS), help="default: from the file extension, else nquads")
+    b.set_defaults(func=_cmd_build)
+
+    r = sub.add_parser("results", help="CSV of every quantitative fact (one row per result) on stdout")
+    r.set_defaults(func=_cmd_results)
+
+    t = sub.add_parser("table", help="regenerate a source table from the graph")
+    t.add_argument("source", help="source key: review-2019 or mele-2024")
+    t.add_argument("table", help="table number, e.g. 1")
+    t.add_argument("--format", choices=["md", "csv"], default="md")
+    t.set_defaults(func=_cmd_table)
+
+    sv = sub.add_parser("serve", help="serve the validated graph over HTTP (prints its URL)")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.set_defaults(func=_cmd_serve)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except BuildInvalid as exc:
+        root = project_root()
+        for v in exc.report.violations[:20]:
+            print(v.render(root), file=sys.stderr)
+        print(f"mmkg: {exc}", file=sys.stderr)
+        return 1
+    except MmkgError as exc:
+        print(f"mmkg: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+__all__ = ["main", "parser", "relative"]
