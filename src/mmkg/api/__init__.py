@@ -1,0 +1,1 @@
+"""HTTP layer: the FastAPI app factory and its routers."""
