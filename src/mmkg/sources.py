@@ -31,6 +31,7 @@ class SourceText:
     iri: str
     path: Path
     folded: str
+    raw: str  # whitespace collapsed, for quotes with no letters or digits ("/")
 
 
 @cache
@@ -41,16 +42,21 @@ def source_text(iri: str) -> SourceText | None:
     path = sources_dir() / name
     if not path.is_file():
         return None
-    return SourceText(iri, path, _fold(path.read_text(encoding="utf-8")))
+    text = path.read_text(encoding="utf-8")
+    return SourceText(iri, path, _fold(text), " ".join(text.split()))
 
 
 def quote_found(quote: str, source: SourceText) -> bool:
     """True when every ellipsis-separated piece of the quote occurs, in order, in the source text."""
     pos = 0
-    pieces = [p for p in _ELLIPSIS.split(quote) if _fold(p)]
+    pieces = [p.strip() for p in _ELLIPSIS.split(quote) if p.strip()]
     if not pieces:
         return False
     for piece in pieces:
+        if not _fold(piece):  # punctuation only, such as a "/" table cell: match it literally
+            if " ".join(piece.split()) not in source.raw:
+                return False
+            continue
         idx = source.folded.find(_fold(piece), pos)
         if idx < 0:
             return False

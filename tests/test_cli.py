@@ -1,0 +1,51 @@
+"""The CLI commands as a user runs them: stats, build (with named graphs kept), results, table."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+from rdflib import Dataset
+
+from mmkg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, curated_graph
+
+MMKG = [sys.executable, "-m", "mmkg.cli"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*MMKG, *args], capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_stats_lists_graphs_and_classes() -> None:
+    proc = run("stats")
+    assert proc.returncode == 0, proc.stderr
+    assert INFERRED_GRAPH in proc.stdout and curated_graph("review-2019") in proc.stdout
+    assert "mm:Result" in proc.stdout and "mm:Regimen" in proc.stdout
+
+
+def test_build_writes_nquads_and_trig_with_named_graphs(tmp_path: Path) -> None:
+    for name, fmt in (("graph.nq", "nquads"), ("graph.trig", "trig")):
+        out = tmp_path / name
+        proc = run("build", "-o", str(out))
+        assert proc.returncode == 0, proc.stderr
+        ds = Dataset()
+        ds.parse(out, format=fmt)
+        names = {str(g.identifier) for g in ds.graphs()}
+        assert {ONTOLOGY_GRAPH, INFERRED_GRAPH, curated_graph("entities")} <= names
+        assert sum(len(g) for g in ds.graphs()) > 3000
+
+
+def test_results_csv_has_the_contract_columns() -> None:
+    proc = run("results")
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.DictReader(io.StringIO(proc.stdout)))
+    assert rows, "results must not be empty"
+    for column in ("trial", "regimen", "population", "endpoint", "value", "unit", "status", "n", "source",
+                   "location"):
+        assert column in rows[0]
+    assert all(r["source"] and r["location"] for r in rows), "every fact has a source and a location"
+    # a missing value is never written as zero
+    assert all(r["value"] != "0" for r in rows if r["status"] != "reported")
