@@ -1,0 +1,222 @@
+"""Run SPARQL queries in worker processes so that a runaway query can be stopped.
+
+Oxigraph cannot cancel a query from Python, and a thread stuck in a query holds its thread until the query ends.
+So queries run in a small pool of worker processes, each holding its own copy of the served graph; a query that
+exceeds its time limit has its worker killed and replaced, while the other workers keep answering. Results are
+serialised in the worker, capped at a maximum number of rows, and sent back as bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import multiprocessing as mp
+import queue
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from mmkg.errors import MmkgError
+
+
+class QueryTimeout(MmkgError):
+    pass
+
+
+class ResultTooLarge(MmkgError):
+    pass
+
+
+class QueryFailed(MmkgError):
+    """The engine raised while evaluating (not a syntax error: those are caught before dispatch)."""
+
+
+class Overloaded(MmkgError):
+    pass
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    query: str
+    kind: str  # "solutions" | "boolean" | "graph"
+    results_format: str  # media type understood by pyoxigraph (QueryResultsFormat or RdfFormat)
+    default_graph: list[str] = field(default_factory=list)  # empty: union of all graphs
+    named_graphs: list[str] | None = None
+    max_rows: int = 10_000
+
+
+@dataclass(frozen=True)
+class QueryResponse:
+    body: bytes
+    rows: int
+    elapsed_s: float
+
+
+# ---------------------------------------------------------------- worker side
+
+
+def _term_json(term: Any) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    raise QueryFailed(f"cannot serialise term {term!r}")
+
+
+def _solutions_bytes(solutions: ox.QuerySolutions, fmt: ox.QueryResultsFormat, max_rows: int) -> tuple[bytes, int]:
+    """Serialise at most max_rows solutions; more is an error rather than a silently truncated answer."""
+    names = [v.value for v in solutions.variables]
+    bindings = []
+    for row in solutions:
+        if len(bindings) >= max_rows:
+            raise ResultTooLarge(f"the query returns more than {max_rows} rows (the result cap); "
+                                 "add LIMIT/OFFSET to page through the results")
+        bindings.append({n: _term_json(row[n]) for n in names if row[n] is not None})
+    doc = json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}}).encode()
+    if fmt == ox.QueryResultsFormat.JSON:
+        return doc, len(bindings)
+    parsed = ox.parse_query_results(doc, format=ox.QueryResultsFormat.JSON)
+    return parsed.serialize(format=fmt) or b"", len(bindings)
+
+
+def _graph_bytes(triples: Iterable[ox.Triple], fmt: ox.RdfFormat, max_rows: int) -> tuple[bytes, int]:
+    collected = []
+    for t in triples:
+        if len(collected) >= max_rows:
+            raise ResultTooLarge(f"the query returns more than {max_rows} triples (the result cap)")
+        collected.append(t)
+    return ox.serialize(collected, format=fmt) or b"", len(collected)
+
+
+def execute(store: ox.Store, request: QueryRequest) -> QueryResponse:
+    started = time.perf_counter()
+    kwargs: dict[str, Any] = {}
+    if request.default_graph:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in request.default_graph]
+    else:
+        kwargs["use_default_graph_as_union"] = True
+    if request.named_graphs is not None:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
+    result = store.query(request.query, **kwargs)
+    if isinstance(result, ox.QuerySolutions):
+        fmt = ox.QueryResultsFormat.from_media_type(request.results_format)
+        assert fmt is not None
+        body, rows = _solutions_bytes(result, fmt, request.max_rows)
+    elif isinstance(result, ox.QueryBoolean):
+        fmt = ox.QueryResultsFormat.from_media_type(request.results_format)
+        assert fmt is not None
+        body, rows = result.serialize(format=fmt) or b"", 1
+    else:
+        rdf = ox.RdfFormat.from_media_type(request.results_format)
+        assert rdf is not None
+        body, rows = _graph_bytes(result, rdf, request.max_rows)
+    return QueryResponse(body, rows, time.perf_counter() - started)
+
+
+def _worker_main(data_path: str, conn: Connection) -> None:
+    store = ox.Store()
+    store.load(path=data_path, format=ox.RdfFormat.N_QUADS)
+    conn.send(("ready", len(store)))
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:
+            return
+        if request is None:
+            return
+        try:
+            conn.send(("ok", execute(store, request)))
+        except ResultTooLarge as exc:
+            conn.send(("too-large", str(exc)))
+        except (SyntaxError, ValueError, OSError, RuntimeError, QueryFailed) as exc:
+            conn.send(("failed", str(exc)))
+
+
+# ---------------------------------------------------------------- server side
+
+
+class _Worker:
+    def __init__(self, ctx: Any, data_path: Path) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, args=(str(data_path), child), daemon=True)
+        self.process.start()
+        child.close()
+        status, _ = self.conn.recv()
+        assert status == "ready"
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError, BrokenPipeError):
+            self.conn.send(None)
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.kill()
+
+
+class QueryExecutor:
+    """A pool of worker processes over one graph file (N-Quads). Thread-safe; call from request threads."""
+
+    def __init__(self, data_path: Path, *, workers: int = 3, timeout_s: float = 10.0,
+                 max_wait_s: float | None = None) -> None:
+        self._ctx = mp.get_context("spawn")  # no forked copies of the server's threads or sockets
+        self._data_path = data_path
+        self.timeout_s = timeout_s
+        self._max_wait_s = timeout_s if max_wait_s is None else max_wait_s
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self._closed = False
+        for _ in range(workers):
+            self._idle.put(_Worker(self._ctx, data_path))
+
+    def run(self, request: QueryRequest, *, timeout_s: float | None = None) -> QueryResponse:
+        limit = self.timeout_s if timeout_s is None else timeout_s
+        try:
+            worker = self._idle.get(timeout=self._max_wait_s)
+        except queue.Empty:
+            raise Overloaded("all query workers are busy; try again shortly") from None
+        try:
+            worker.conn.send(request)
+            if not worker.conn.poll(limit):
+                worker.kill()
+                worker = _Worker(self._ctx, self._data_path)  # replace the runaway worker
+                raise QueryTimeout(f"the query ran longer than the {limit:g} s limit and was stopped")
+            status, payload = worker.conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            worker = _Worker(self._ctx, self._data_path)
+            raise QueryFailed("the query worker died while evaluating the query") from None
+        finally:
+            self._idle.put(worker)
+        if status == "ok":
+            assert isinstance(payload, QueryResponse)
+            return payload
+        if status == "too-large":
+            raise ResultTooLarge(payload)
+        raise QueryFailed(payload)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        while True:
+            try:
+                self._idle.get_nowait().stop()
+            except queue.Empty:
+                break
