@@ -70,8 +70,15 @@ def _cmd_table(args: argparse.Namespace) -> int:
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     from mmkg.server import serve
+    from mmkg.settings import Settings
+    from mmkg.store import ExtraGraph
 
-    serve(host=args.host, port=args.port)
+    settings = Settings(
+        host=args.host, port=args.port, query_timeout_s=args.timeout, max_result_rows=args.max_rows,
+        query_workers=args.workers, store_path=Path(args.store_path) if args.store_path else None,
+        extra_graphs=[ExtraGraph.parse_option(e) for e in args.extra_graph],
+    )
+    serve(settings)
     return 0
 
 
@@ -104,6 +111,12 @@ def parser() -> argparse.ArgumentParser:
     sv = sub.add_parser("serve", help="serve the validated graph over HTTP (prints its URL)")
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--timeout", type=float, default=10.0, help="per-query time limit in seconds (default 10)")
+    sv.add_argument("--max-rows", type=int, default=10_000, help="result cap: rows or triples per answer")
+    sv.add_argument("--workers", type=int, default=3, help="query worker processes (default 3)")
+    sv.add_argument("--store-path", help="keep the served store on disk in this folder (default: in memory)")
+    sv.add_argument("--extra-graph", action="append", default=[], metavar="IRI=FILE",
+                    help="also serve FILE as the named graph IRI (repeatable; parsed, not validated)")
     sv.set_defaults(func=_cmd_serve)
     return p
 

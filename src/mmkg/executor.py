@@ -126,9 +126,17 @@ def execute(store: ox.Store, request: QueryRequest) -> QueryResponse:
     return QueryResponse(body, rows, time.perf_counter() - started)
 
 
-def _worker_main(data_path: str, conn: Connection) -> None:
+def open_data(data_path: str) -> ox.Store:
+    """An N-Quads file is loaded into memory; a directory is an on-disk Oxigraph store, opened read-only."""
+    if Path(data_path).is_dir():
+        return ox.Store.read_only(data_path)
     store = ox.Store()
     store.load(path=data_path, format=ox.RdfFormat.N_QUADS)
+    return store
+
+
+def _worker_main(data_path: str, conn: Connection) -> None:
+    store = open_data(data_path)
     conn.send(("ready", len(store)))
     while True:
         try:

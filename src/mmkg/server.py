@@ -13,18 +13,21 @@ from mmkg.settings import Settings
 from mmkg.store import GraphHolder
 
 
-def serve(*, host: str = "127.0.0.1", port: int = 8000) -> None:
-    settings = Settings(host=host, port=port)
+def serve(settings: Settings) -> None:
     started = time.perf_counter()
     result = build()  # raises BuildInvalid: an invalid graph is never served
     graphs = GraphHolder()
-    served = graphs.publish(result)
+    served = graphs.publish(result, extras=settings.extra_graphs, store_path=settings.store_path,
+                            workers=settings.query_workers, timeout_s=settings.query_timeout_s)
     origin = "cached build" if result.from_cache else "fresh build"
     print(
-        f"mmkg: {served.triples} triples ({origin}, {time.perf_counter() - started:.1f} s); "
-        f"serving at {settings.url}",
+        f"mmkg: {served.triples} triples in {len(served.graphs)} named graphs ({origin}, "
+        f"{time.perf_counter() - started:.1f} s); SPARQL at {settings.url}sparql",
         file=sys.stderr,
         flush=True,
     )
     print(settings.url, flush=True)
-    uvicorn.run(create_app(settings, graphs), host=host, port=port, log_level="warning")
+    try:
+        uvicorn.run(create_app(settings, graphs), host=settings.host, port=settings.port, log_level="warning")
+    finally:
+        graphs.close()

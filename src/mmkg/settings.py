@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mmkg.store import ExtraGraph
 
 
 @dataclass(frozen=True)
@@ -11,6 +14,9 @@ class Settings:
     port: int = 8000
     query_timeout_s: float = 10.0
     max_result_rows: int = 10_000
+    query_workers: int = 3
+    store_path: Path | None = None
+    extra_graphs: list[ExtraGraph] = field(default_factory=list)
 
     @property
     def url(self) -> str:

@@ -1,13 +1,39 @@
-"""The embedded store that serves: an Oxigraph store holding one validated build, swapped whole on reload."""
+"""The graph that serves: a validated build (plus any extra named graphs), held in Oxigraph in this process for
+the REST API and linked data, and in the query workers for /sparql. Swapped whole, never edited in place."""
 
 from __future__ import annotations
 
+import gc
+import os
+import tempfile
 import threading
+from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyoxigraph as ox
 
-from mmkg.build import Build, stats
+from mmkg.build import Build
+from mmkg.errors import MmkgError, ParseFailure
+from mmkg.executor import QueryExecutor, open_data
+from mmkg.paths import cache_dir
+
+_HASH_MARKER = "mmkg-content-hash"
+
+
+@dataclass(frozen=True)
+class ExtraGraph:
+    """A file served as a named graph beside ours (parsed, not validated against the shapes)."""
+
+    iri: str
+    path: Path
+
+    @classmethod
+    def parse_option(cls, text: str) -> ExtraGraph:
+        iri, sep, path = text.partition("=")
+        if not sep or not iri or not path:
+            raise MmkgError(f"--extra-graph expects IRI=FILE, got {text!r}")
+        return cls(iri, Path(path))
 
 
 @dataclass(frozen=True)
@@ -16,6 +42,54 @@ class ServedGraph:
     content_hash: str
     triples: int
     graphs: dict[str, int]
+    executor: QueryExecutor | None
+    data_path: Path
+
+
+def _graph_counts(store: ox.Store) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for quad in store:
+        if isinstance(quad.graph_name, ox.NamedNode):
+            counts[quad.graph_name.value] += 1
+    return dict(sorted(counts.items()))
+
+
+def _add_extra_graphs(store: ox.Store, extras: list[ExtraGraph]) -> None:
+    for extra in extras:
+        fmt = ox.RdfFormat.from_extension(extra.path.suffix.lstrip(".")) or ox.RdfFormat.TURTLE
+        try:
+            store.load(path=extra.path, format=fmt, to_graph=ox.NamedNode(extra.iri))
+        except (SyntaxError, OSError) as exc:
+            raise ParseFailure(extra.path, str(exc)) from exc
+
+
+def prepare_data(build: Build, extras: list[ExtraGraph], store_path: Path | None) -> tuple[ox.Store, Path, str]:
+    """The dataset to serve and the path workers open it from: an N-Quads file, or an on-disk store."""
+    if not build.report.conforms:
+        raise ValueError("refusing to serve a build that does not conform")
+    store = build.store
+    key = build.content_hash
+    if extras:
+        _add_extra_graphs(store, extras)
+        key = f"{key}-extra-{abs(hash(tuple((e.iri, str(e.path)) for e in extras)))}"
+    if store_path is not None:
+        marker = store_path / _HASH_MARKER
+        if not (marker.is_file() and marker.read_text() == key):
+            disk = ox.Store(str(store_path))
+            disk.clear()
+            disk.extend(store)
+            disk.flush()
+            del disk
+            gc.collect()  # release the write lock before read-only opens
+            marker.write_text(key)
+        return ox.Store.read_only(str(store_path)), store_path, key
+    data = cache_dir() / f"{build.content_hash}.nq"
+    if extras or not data.is_file():
+        fd, name = tempfile.mkstemp(prefix="mmkg-serve-", suffix=".nq")
+        os.close(fd)
+        data = Path(name)
+        store.dump(output=data, format=ox.RdfFormat.N_QUADS)
+    return store, data, key
 
 
 class GraphHolder:
@@ -25,14 +99,26 @@ class GraphHolder:
         self._lock = threading.Lock()
         self._current: ServedGraph | None = None
 
-    def publish(self, build: Build) -> ServedGraph:
-        if not build.report.conforms:
-            raise ValueError("refusing to serve a build that does not conform")
-        served = ServedGraph(build.store, build.content_hash, build.triples, stats(build.store)["graphs"])
+    def publish(self, build: Build, *, extras: list[ExtraGraph] | None = None, store_path: Path | None = None,
+                workers: int = 0, timeout_s: float = 10.0) -> ServedGraph:
+        store, data_path, key = prepare_data(build, extras or [], store_path)
+        executor = QueryExecutor(data_path, workers=workers, timeout_s=timeout_s) if workers else None
+        served = ServedGraph(store, key, len(store), _graph_counts(store), executor, data_path)
         with self._lock:
-            self._current = served
+            previous, self._current = self._current, served
+        if previous is not None and previous.executor is not None:
+            previous.executor.close()
         return served
 
     @property
     def current(self) -> ServedGraph | None:
         return self._current
+
+    def close(self) -> None:
+        with self._lock:
+            served, self._current = self._current, None
+        if served is not None and served.executor is not None:
+            served.executor.close()
+
+
+__all__ = ["ExtraGraph", "GraphHolder", "ServedGraph", "open_data"]

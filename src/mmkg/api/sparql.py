@@ -1,0 +1,129 @@
+"""The SPARQL 1.1 Protocol endpoint (/sparql): query by GET, POST form and POST application/sparql-query,
+dataset parameters, content negotiation, a service description when no query is given. Read-only: updates are
+refused with 403. Handlers are plain `def` (run in the thread pool): the engine call blocks."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import PlainTextResponse
+
+from mmkg.api.negotiation import GRAPH_TYPES, SOLUTION_TYPES, NotAcceptable, choose
+from mmkg.executor import Overloaded, QueryFailed, QueryRequest, QueryTimeout, ResultTooLarge
+from mmkg.service import service_description
+
+router = APIRouter(tags=["sparql"])
+
+_EMPTY = ox.Store()  # parses queries and tells their form without touching data
+_UPDATE_START = re.compile(
+    r"^\s*(?:(?:PREFIX\s+\S*:\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
+    re.IGNORECASE,
+)
+MAX_QUERY_CHARS = 100_000
+
+
+def _strip_comments(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+
+
+def _error(status: int, message: str) -> PlainTextResponse:
+    return PlainTextResponse(message + "\n", status_code=status)
+
+
+def _query_kind(query: str) -> str:
+    """'solutions', 'boolean' or 'graph'; raises SyntaxError with the parser's message."""
+    result = _EMPTY.query(query)
+    if isinstance(result, ox.QuerySolutions):
+        return "solutions"
+    if isinstance(result, ox.QueryBoolean):
+        return "boolean"
+    return "graph"
+
+
+def answer_query(request: Request, query: str, default_graphs: list[str], named_graphs: list[str]) -> Response:
+    if len(query) > MAX_QUERY_CHARS:
+        return _error(414, f"query longer than {MAX_QUERY_CHARS} characters")
+    try:
+        kind = _query_kind(query)
+    except SyntaxError as exc:
+        if _UPDATE_START.match(_strip_comments(query)):
+            return _error(403, "SPARQL Update is not allowed on this endpoint (read-only)")
+        return _error(400, f"malformed query: {exc}")
+    accept = request.headers.get("accept")
+    fmt = request.query_params.get("format")
+    try:
+        media = choose(SOLUTION_TYPES if kind != "graph" else GRAPH_TYPES, accept, fmt, graph=kind == "graph")
+    except NotAcceptable as exc:
+        return _error(406, str(exc))
+    settings = request.app.state.settings
+    served = request.app.state.graphs.current
+    if served is None or served.executor is None:
+        return _error(503, "the graph is not loaded yet")
+    job = QueryRequest(query, kind, media, default_graph=default_graphs,
+                       named_graphs=named_graphs or None, max_rows=settings.max_result_rows)
+    try:
+        result = served.executor.run(job)
+    except QueryTimeout as exc:
+        return _error(503, str(exc))
+    except Overloaded as exc:
+        return _error(503, str(exc))
+    except ResultTooLarge as exc:
+        return _error(422, str(exc))
+    except QueryFailed as exc:
+        return _error(400, f"query could not be evaluated: {exc}")
+    content_type = media + ("; charset=utf-8" if media.startswith("text/") or "json" in media else "")
+    return Response(result.body, media_type=content_type,
+                    headers={"X-Query-Time-Ms": f"{result.elapsed_s * 1000:.2f}", "Vary": "Accept"})
+
+
+def _describe_service(request: Request) -> Response:
+    try:
+        media = choose(GRAPH_TYPES, request.headers.get("accept"), request.query_params.get("format"), graph=True)
+    except NotAcceptable as exc:
+        return _error(406, str(exc))
+    served = request.app.state.graphs.current
+    graphs = sorted(served.graphs) if served else []
+    endpoint = str(request.url_for("sparql_get"))
+    body = service_description(endpoint, graphs, media)
+    return Response(body, media_type=media, headers={"Vary": "Accept"})
+
+
+@router.get("/sparql", name="sparql_get", summary="SPARQL query by GET, or the service description")
+def sparql_get(request: Request) -> Response:
+    params = request.query_params
+    queries = params.getlist("query")
+    if params.getlist("update"):
+        return _error(403, "SPARQL Update is not allowed on this endpoint (read-only)")
+    if not queries:
+        return _describe_service(request)
+    if len(queries) > 1:
+        return _error(400, "more than one query parameter")
+    return answer_query(request, queries[0], params.getlist("default-graph-uri"), params.getlist("named-graph-uri"))
+
+
+@router.post("/sparql", summary="SPARQL query by POST (form-encoded or application/sparql-query)")
+async def sparql_post(request: Request) -> Response:
+    # Reading the body needs the event loop; evaluation is handed to the thread pool below.
+    from starlette.concurrency import run_in_threadpool
+
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await request.body()
+    params = request.query_params
+    if content_type == "application/sparql-update":
+        return _error(403, "SPARQL Update is not allowed on this endpoint (read-only)")
+    if content_type == "application/sparql-query":
+        return await run_in_threadpool(answer_query, request, body.decode("utf-8", errors="replace"),
+                                       params.getlist("default-graph-uri"), params.getlist("named-graph-uri"))
+    if content_type == "application/x-www-form-urlencoded":
+        form = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+        if form.get("update"):
+            return _error(403, "SPARQL Update is not allowed on this endpoint (read-only)")
+        queries = form.get("query", [])
+        if len(queries) != 1:
+            return _error(400, "a form-encoded request needs exactly one 'query' parameter")
+        return await run_in_threadpool(answer_query, request, queries[0], form.get("default-graph-uri", []),
+                                       form.get("named-graph-uri", []))
+    return _error(415, "POST a query as application/sparql-query or application/x-www-form-urlencoded")

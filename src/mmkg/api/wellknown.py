@@ -1,0 +1,23 @@
+"""/.well-known/void: the VoID description of the dataset."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import PlainTextResponse
+
+from mmkg.api.negotiation import GRAPH_TYPES, NotAcceptable, choose
+from mmkg.service import void_description
+
+router = APIRouter(tags=["dataset"])
+
+
+@router.get("/.well-known/void", summary="VoID description of the dataset")
+def void(request: Request) -> Response:
+    try:
+        media = choose(GRAPH_TYPES, request.headers.get("accept"), request.query_params.get("format"), graph=True)
+    except NotAcceptable as exc:
+        return PlainTextResponse(str(exc) + "\n", status_code=406)
+    served = request.app.state.graphs.current
+    if served is None:
+        return PlainTextResponse("the graph is not loaded yet\n", status_code=503)
+    return Response(void_description(served.store, str(request.base_url), media), media_type=media)
