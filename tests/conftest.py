@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
+import tempfile
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pyoxigraph as ox
 import pytest
 
@@ -43,3 +49,63 @@ def free_port() -> Iterator[int]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     yield port
+
+
+CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "sparql11-protocol"
+KASEI = "http://kasei.us/2009/09/sparql/data/"
+
+
+class LiveServer:
+    def __init__(self, url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+        self.url = url
+        self.process = process
+        self.log = log
+
+    @property
+    def sparql(self) -> str:
+        return self.url + "sparql"
+
+
+def start_server(*extra_args: str, timeout_s: float = 120) -> LiveServer:
+    """`mmkg serve` in a child process on a free 127.0.0.1 port; returns once /health answers 200."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # The server's output goes to a file: a pipe nobody reads could fill up and block the server.
+    log = Path(tempfile.mkstemp(prefix="mmkg-test-server-", suffix=".log")[1])
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "mmkg.cli", "serve", "--port", str(port), *extra_args],
+                                   stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"mmkg serve exited with {process.returncode}: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(url + "health", timeout=2).status_code == 200:
+                return LiveServer(url, process, log)
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("mmkg serve did not become healthy in time")
+        time.sleep(0.2)
+
+
+def stop_server(server: LiveServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[LiveServer]:
+    """One server for the HTTP tests, with the W3C protocol suite's three graphs served beside ours."""
+    extra = []
+    for n in (1, 2, 3):
+        extra += ["--extra-graph", f"{KASEI}data{n}.rdf={CONFORMANCE / f'data{n}.nt'}"]
+    server = start_server(*extra, "--timeout", "3", "--max-rows", "5000")
+    yield server
+    stop_server(server)

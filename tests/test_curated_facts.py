@@ -146,7 +146,8 @@ FACTS: list[tuple[str, str, str | None, str, str, str]] = [
 
 RESULTS = """
 SELECT ?value ?status WHERE {
-  ?r a mm:Result ; prov:wasDerivedFrom ?source ; mm:endpoint ?endpoint ; mm:cohort ?c ; mm:status/skos:prefLabel ?status .
+  ?r a mm:Result ; prov:wasDerivedFrom ?source ; mm:endpoint ?endpoint ; mm:cohort ?c .
+  ?r mm:status/skos:prefLabel ?status .
   ?c mm:inStudy ?study ; mm:population ?population .
   OPTIONAL { ?r mm:value ?value }
   OPTIONAL { ?c mm:inArm ?arm }

@@ -14,8 +14,10 @@ from mmkg.build import Build
 from mmkg.loader import load_files, project_files
 from mmkg.namespaces import MM, PREFIXES
 
-pytestmark = pytest.mark.skipif(shutil.which("java") is None,
-                                reason="java not installed: HermiT cannot run (scripts/install-system-deps.sh installs it)")
+pytestmark = pytest.mark.skipif(
+    shutil.which("java") is None,
+    reason="java not installed: HermiT cannot run (scripts/install-system-deps.sh installs it)",
+)
 
 DEFINED_REGIMEN_CLASSES = [
     "AntiCD38Regimen", "ProteasomeInhibitorRegimen", "IMiDRegimen", "AntiBCMARegimen", "CellTherapyRegimen",

@@ -30,3 +30,6 @@ def test_serve_prints_url_and_answers_health(free_port: int) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()

@@ -12,6 +12,7 @@ import contextlib
 import json
 import multiprocessing as mp
 import queue
+import re
 import threading
 import time
 from collections.abc import Iterable
@@ -49,6 +50,7 @@ class QueryRequest:
     default_graph: list[str] = field(default_factory=list)  # empty: union of all graphs
     named_graphs: list[str] | None = None
     max_rows: int = 10_000
+    base_iri: str | None = None  # relative IRIs in the query resolve against it (the endpoint URL)
 
 
 @dataclass(frozen=True)
@@ -101,16 +103,20 @@ def _graph_bytes(triples: Iterable[ox.Triple], fmt: ox.RdfFormat, max_rows: int)
     return ox.serialize(collected, format=fmt) or b"", len(collected)
 
 
+# A FROM / FROM NAMED clause: the query names its own dataset, which the union default must not override.
+_DATASET_CLAUSE = re.compile(r"\bFROM\s+(?:NAMED\s+)?(?:<|[A-Za-z_][\w.-]*:|:)", re.IGNORECASE)
+
+
 def execute(store: ox.Store, request: QueryRequest) -> QueryResponse:
     started = time.perf_counter()
     kwargs: dict[str, Any] = {}
-    if request.default_graph:
+    if request.default_graph:  # the protocol's dataset wins over the query's (SPARQL 1.1 Protocol 2.1.4)
         kwargs["default_graph"] = [ox.NamedNode(g) for g in request.default_graph]
-    else:
+    elif not request.named_graphs and not _DATASET_CLAUSE.search(request.query):
         kwargs["use_default_graph_as_union"] = True
     if request.named_graphs is not None:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
-    result = store.query(request.query, **kwargs)
+    result = store.query(request.query, base_iri=request.base_iri, **kwargs)
     if isinstance(result, ox.QuerySolutions):
         fmt = ox.QueryResultsFormat.from_media_type(request.results_format)
         assert fmt is not None

@@ -33,9 +33,9 @@ def _error(status: int, message: str) -> PlainTextResponse:
     return PlainTextResponse(message + "\n", status_code=status)
 
 
-def _query_kind(query: str) -> str:
+def _query_kind(query: str, base_iri: str) -> str:
     """'solutions', 'boolean' or 'graph'; raises SyntaxError with the parser's message."""
-    result = _EMPTY.query(query)
+    result = _EMPTY.query(query, base_iri=base_iri)
     if isinstance(result, ox.QuerySolutions):
         return "solutions"
     if isinstance(result, ox.QueryBoolean):
@@ -46,8 +46,9 @@ def _query_kind(query: str) -> str:
 def answer_query(request: Request, query: str, default_graphs: list[str], named_graphs: list[str]) -> Response:
     if len(query) > MAX_QUERY_CHARS:
         return _error(414, f"query longer than {MAX_QUERY_CHARS} characters")
+    base_iri = str(request.url_for("sparql_get"))
     try:
-        kind = _query_kind(query)
+        kind = _query_kind(query, base_iri)
     except SyntaxError as exc:
         if _UPDATE_START.match(_strip_comments(query)):
             return _error(403, "SPARQL Update is not allowed on this endpoint (read-only)")
@@ -63,7 +64,7 @@ def answer_query(request: Request, query: str, default_graphs: list[str], named_
     if served is None or served.executor is None:
         return _error(503, "the graph is not loaded yet")
     job = QueryRequest(query, kind, media, default_graph=default_graphs,
-                       named_graphs=named_graphs or None, max_rows=settings.max_result_rows)
+                       named_graphs=named_graphs or None, max_rows=settings.max_result_rows, base_iri=base_iri)
     try:
         result = served.executor.run(job)
     except QueryTimeout as exc:
@@ -92,6 +93,7 @@ def _describe_service(request: Request) -> Response:
 
 
 @router.get("/sparql", name="sparql_get", summary="SPARQL query by GET, or the service description")
+@router.get("/sparql/", include_in_schema=False)
 def sparql_get(request: Request) -> Response:
     params = request.query_params
     queries = params.getlist("query")
@@ -105,12 +107,23 @@ def sparql_get(request: Request) -> Response:
 
 
 @router.post("/sparql", summary="SPARQL query by POST (form-encoded or application/sparql-query)")
+@router.post("/sparql/", include_in_schema=False)
 async def sparql_post(request: Request) -> Response:
     # Reading the body needs the event loop; evaluation is handed to the thread pool below.
     from starlette.concurrency import run_in_threadpool
 
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    header = request.headers.get("content-type", "")
+    content_type = header.split(";")[0].strip().lower()
+    charset = re.search(r"charset\s*=\s*\"?([\w-]+)", header, re.IGNORECASE)
+    if charset and charset.group(1).lower().replace("_", "-") not in ("utf-8", "utf8", "us-ascii"):
+        return _error(415, f"the request body must be UTF-8 (got charset {charset.group(1)})")
     body = await request.body()
+    if len(body) > MAX_QUERY_CHARS * 4:
+        return _error(413, f"request body larger than {MAX_QUERY_CHARS * 4} bytes")
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return _error(400, "the request body is not valid UTF-8")
     params = request.query_params
     if content_type == "application/sparql-update":
         return _error(403, "SPARQL Update is not allowed on this endpoint (read-only)")
