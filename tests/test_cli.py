@@ -49,3 +49,20 @@ def test_results_csv_has_the_contract_columns() -> None:
     assert all(r["source"] and r["location"] for r in rows), "every fact has a source and a location"
     # a missing value is never written as zero
     assert all(r["value"] != "0" for r in rows if r["status"] != "reported")
+
+
+def test_results_has_exactly_one_row_per_result(store) -> None:  # type: ignore[no-untyped-def]
+    from mmkg.results import result_rows
+
+    from .conftest import select
+
+    rows = result_rows(store)
+    ids = [r["result"] for r in rows]
+    assert len(ids) == len(set(ids))
+    total = select(store, "SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r a mm:Result }")[0]["n"]
+    assert len(ids) == int(total)
+    # a study-level result (no arm) never borrows a regimen from some other arm
+    no_arm = select(store, "SELECT ?r WHERE { ?r a mm:Result ; mm:cohort ?c FILTER NOT EXISTS { ?c mm:inArm ?a } "
+                           "FILTER NOT EXISTS { ?r mm:regimenAsPrinted ?p } }")
+    no_arm_ids = {r["r"] for r in no_arm}
+    assert no_arm_ids and all(r["regimen"] == "" for r in rows if r["result"] in no_arm_ids)

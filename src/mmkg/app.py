@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from mmkg import __version__
-from mmkg.api import health, sparql, wellknown
+from mmkg.api import health, rest, sparql, wellknown
 from mmkg.settings import Settings
 from mmkg.store import GraphHolder
 
@@ -26,4 +26,5 @@ def create_app(settings: Settings, graphs: GraphHolder) -> FastAPI:
     app.include_router(health.router)
     app.include_router(sparql.router)
     app.include_router(wellknown.router)
+    app.include_router(rest.router)
     return app

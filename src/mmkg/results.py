@@ -16,11 +16,13 @@ COLUMNS = [
 ]
 
 
+# CSV column → template variable, where they differ (the template names IRIs after its slots).
+_VARIABLE = {"trial": "trial_label", "regimen": "regimen_label", "population": "population_label",
+             "endpoint": "endpoint_label", "source": "source_label"}
+
+
 def result_rows(store: ox.Store) -> list[dict[str, str]]:
-    rows = []
-    for solution in template("results").run(store):
-        rows.append({c: plain(solution[c]) for c in COLUMNS})
-    return rows
+    return [{c: plain(solution[_VARIABLE.get(c, c)]) for c in COLUMNS} for solution in template("results").run(store)]
 
 
 def write_results_csv(store: ox.Store, out: TextIO) -> None:

@@ -14,6 +14,8 @@ from mmkg.namespaces import PREFIXES
 from mmkg.paths import queries_dir
 
 _HEADER = re.compile(r"^#\+\s*(\w+)(?:\s+(\w+))?\s*:\s*(.*)$")
+# Where slot bindings go: a line holding only this marker, inside the group whose patterns bind the slots.
+SLOT_MARKER = "#+ slot-patterns"
 
 
 class TemplateError(MmkgError):
@@ -23,8 +25,9 @@ class TemplateError(MmkgError):
 @dataclass(frozen=True)
 class Slot:
     name: str
-    type: str  # a class, as a CURIE (mm:Regimen)
+    type: str  # a class, as a CURIE (mm:Regimen), or xsd:string for a literal
     required: bool
+    pattern: str = ""  # graph pattern added when the slot is given (binds ?name); from the template, never the user
 
 
 @dataclass
@@ -37,18 +40,28 @@ class Template:
     slots: list[Slot] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)
 
-    def run(self, store: ox.Store, slots: dict[str, ox.NamedNode | ox.Literal] | None = None) -> ox.QuerySolutions:
+    def bind(self, slots: dict[str, ox.NamedNode | ox.Literal] | None = None) -> str:
+        """The query with slot values bound: for each given slot, the template's pattern for it and a
+        `VALUES ?slot { term }` clause holding the value as a serialised RDF term (never the user's text)."""
         slots = slots or {}
+        by_name = {s.name: s for s in self.slots}
         for slot in self.slots:
             if slot.required and slot.name not in slots:
                 raise TemplateError(f"template {self.id!r} needs slot {slot.name!r} ({slot.type})")
-        unknown = set(slots) - {s.name for s in self.slots}
+        unknown = set(slots) - set(by_name)
         if unknown:
             raise TemplateError(f"template {self.id!r} has no slot(s) {sorted(unknown)}")
-        substitutions = {ox.Variable(name): value for name, value in slots.items()}
-        result = store.query(
-            self.sparql, prefixes=PREFIXES, use_default_graph_as_union=True, substitutions=substitutions
-        )
+        lines = []
+        for name, value in slots.items():
+            if not isinstance(value, ox.NamedNode | ox.Literal):
+                raise TemplateError(f"slot {name!r} must be an RDF term, got {type(value).__name__}")
+            if by_name[name].pattern:
+                lines.append(by_name[name].pattern)
+            lines.append(f"VALUES ?{name} {{ {value} }}")
+        return self.sparql.replace(SLOT_MARKER, "\n".join(lines), 1)
+
+    def run(self, store: ox.Store, slots: dict[str, ox.NamedNode | ox.Literal] | None = None) -> ox.QuerySolutions:
+        result = store.query(self.bind(slots), prefixes=PREFIXES, use_default_graph_as_union=True)
         assert isinstance(result, ox.QuerySolutions)
         return result
 
@@ -57,6 +70,7 @@ def parse_template(path: Path) -> Template:
     text = path.read_text(encoding="utf-8")
     meta: dict[str, str] = {}
     slots: list[Slot] = []
+    patterns: dict[str, str] = {}
     examples: list[str] = []
     for line in text.splitlines():
         m = _HEADER.match(line)
@@ -66,12 +80,17 @@ def parse_template(path: Path) -> Template:
         if key == "slot" and arg:
             parts = value.split()
             slots.append(Slot(arg, parts[0], required=len(parts) < 2 or parts[1] != "optional"))
+        elif key == "when" and arg:
+            patterns[arg] = value
         elif key == "example":
             examples.append(value)
         else:
             meta[key] = value
     if "id" not in meta:
         raise TemplateError(f"{path}: template header has no '#+ id:' line")
+    slots = [Slot(s.name, s.type, s.required, patterns.get(s.name, "")) for s in slots]
+    if slots and SLOT_MARKER not in [line.strip() for line in text.splitlines()]:
+        raise TemplateError(f"{path}: template has slots but no '{SLOT_MARKER}' line where they are bound")
     return Template(meta["id"], meta.get("title", meta["id"]), meta.get("description", ""), text, path,
                     slots, examples)
 
