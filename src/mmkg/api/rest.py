@@ -83,8 +83,10 @@ def resolve(store: ox.Store, kind: str, value: str) -> ox.NamedNode:
     raise HTTPException(422, f"unknown {kind} {value!r}; see /api/{listing} for valid ids")
 
 
-def run_template(request: Request, template_id: str, filters: dict[str, str | None], *, limit: int = 1000,
-                 offset: int = 0) -> dict[str, Any]:
+def run_template(request: Request, template_id: str, filters: dict[str, str | ox.NamedNode | None], *,
+                 limit: int = 1000, offset: int = 0) -> dict[str, Any]:
+    """Run a template with filters: user-given ids/labels are resolved to IRIs (422 when unknown);
+    an ox.NamedNode is taken as already resolved."""
     store = _store(request)
     t = template(template_id)
     slot_names = {s.name for s in t.slots}
@@ -93,7 +95,7 @@ def run_template(request: Request, template_id: str, filters: dict[str, str | No
         if value is None or value == "":
             continue
         slot = "study" if param == "trial" and "study" in slot_names else param
-        slots[slot] = resolve(store, param, value)
+        slots[slot] = value if isinstance(value, ox.NamedNode) else resolve(store, param, value)
     query = t.bind(slots)
     solutions = store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
     assert isinstance(solutions, ox.QuerySolutions)
@@ -118,13 +120,13 @@ def trial(request: Request, trial_id: str) -> dict[str, Any]:
         iri = resolve(store, "trial", trial_id)
     except HTTPException as exc:
         raise HTTPException(404, f"no study {trial_id!r}; see /api/trials for valid ids") from exc
-    summary = run_template(request, "list-trials", {"study": iri.value})
+    summary = run_template(request, "list-trials", {"study": iri})
     return {
         "id": iri.value,
         "study": summary["items"][0] if summary["items"] else None,
-        "results": run_template(request, "results", {"study": iri.value}),
-        "gaps": run_template(request, "gaps", {"study": iri.value}),
-        "statements": run_template(request, "assertions-about", {"entity": iri.value}),
+        "results": run_template(request, "results", {"study": iri}),
+        "gaps": run_template(request, "gaps", {"study": iri}),
+        "statements": run_template(request, "assertions-about", {"entity": iri}),
     }
 
 
