@@ -54,7 +54,7 @@ def entity(request: Request, path: str) -> Response:
     if not exists(served.store, iri):
         raise HTTPException(404, f"no resource {iri} in this graph; search labels at /api or query /sparql")
     try:
-        media = choose([HTML, *_RDF_TYPES], request.headers.get("accept"), request.query_params.get("format"),
+        media = choose([HTML, *_RDF_TYPES], request.headers.get("accept"), request.query_params.getlist("format"),
                        graph=True)
     except NotAcceptable as exc:
         return PlainTextResponse(str(exc) + "\n", status_code=406)

@@ -39,6 +39,9 @@ FORMAT_NAMES = {
 }
 
 
+GRAPH_FORMAT_NAMES = {"xml": RDFXML, "json": JSONLD, "n3": TURTLE, "rdf+xml": RDFXML}
+
+
 class NotAcceptable(MmkgError):
     pass
 
@@ -69,16 +72,22 @@ def parse_accept(header: str | None) -> list[MediaRange]:
     return sorted(ranges, key=lambda r: (-r.q, r.order))
 
 
-def choose(available: list[str], accept: str | None, format_param: str | None = None, *,
+def choose(available: list[str], accept: str | None, format_param: str | list[str] | None = None, *,
            graph: bool = False) -> str:
-    """The media type to answer in: `format` wins over Accept; `*/*` or no header gives the first available."""
+    """The media type to answer in: `format` wins over Accept; `*/*` or no header gives the first available.
+
+    `format` may be repeated or comma-separated (SPARQLWrapper sends both); the first usable value wins."""
     aliases = {**ALIASES, **GRAPH_ALIASES} if graph else ALIASES
-    if format_param:
-        wanted = FORMAT_NAMES.get(format_param.lower(), format_param.lower())
-        wanted = aliases.get(wanted, wanted)
-        if wanted in available:
-            return wanted
-        raise NotAcceptable(f"format {format_param!r} is not available here; use one of {', '.join(available)}")
+    given = [format_param] if isinstance(format_param, str) else list(format_param or [])
+    names = [n.strip().lower() for value in given for n in value.split(",") if n.strip()]
+    if names:
+        for name in names:
+            # For a graph answer the short names mean the RDF form (SPARQLWrapper sends format=xml for RDF/XML).
+            wanted = (GRAPH_FORMAT_NAMES.get(name) if graph else None) or FORMAT_NAMES.get(name, name)
+            wanted = aliases.get(wanted, wanted)
+            if wanted in available:
+                return wanted
+        raise NotAcceptable(f"format {', '.join(names)!r} is not available here; use one of {', '.join(available)}")
     for media in parse_accept(accept):
         if media.q <= 0:
             continue

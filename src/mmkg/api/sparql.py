@@ -54,7 +54,7 @@ def answer_query(request: Request, query: str, default_graphs: list[str], named_
             return _error(403, "SPARQL Update is not allowed on this endpoint (read-only)")
         return _error(400, f"malformed query: {exc}")
     accept = request.headers.get("accept")
-    fmt = request.query_params.get("format")
+    fmt = request.query_params.getlist("format")
     try:
         media = choose(SOLUTION_TYPES if kind != "graph" else GRAPH_TYPES, accept, fmt, graph=kind == "graph")
     except NotAcceptable as exc:
@@ -82,7 +82,7 @@ def answer_query(request: Request, query: str, default_graphs: list[str], named_
 
 def _describe_service(request: Request) -> Response:
     try:
-        media = choose(GRAPH_TYPES, request.headers.get("accept"), request.query_params.get("format"), graph=True)
+        media = choose(GRAPH_TYPES, request.headers.get("accept"), request.query_params.getlist("format"), graph=True)
     except NotAcceptable as exc:
         return _error(406, str(exc))
     served = request.app.state.graphs.current

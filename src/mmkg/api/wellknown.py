@@ -14,7 +14,7 @@ router = APIRouter(tags=["dataset"])
 @router.get("/.well-known/void", summary="VoID description of the dataset")
 def void(request: Request) -> Response:
     try:
-        media = choose(GRAPH_TYPES, request.headers.get("accept"), request.query_params.get("format"), graph=True)
+        media = choose(GRAPH_TYPES, request.headers.get("accept"), request.query_params.getlist("format"), graph=True)
     except NotAcceptable as exc:
         return PlainTextResponse(str(exc) + "\n", status_code=406)
     served = request.app.state.graphs.current
