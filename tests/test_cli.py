@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from rdflib import Dataset
+import pyoxigraph as ox
 
 from mmkg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, curated_graph
 
@@ -27,15 +27,16 @@ def test_stats_lists_graphs_and_classes() -> None:
 
 
 def test_build_writes_nquads_and_trig_with_named_graphs(tmp_path: Path) -> None:
-    for name, fmt in (("graph.nq", "nquads"), ("graph.trig", "trig")):
+    for name, fmt in (("graph.nq", ox.RdfFormat.N_QUADS), ("graph.trig", ox.RdfFormat.TRIG)):
         out = tmp_path / name
         proc = run("build", "-o", str(out))
         assert proc.returncode == 0, proc.stderr
-        ds = Dataset()
-        ds.parse(out, format=fmt)
-        names = {str(g.identifier) for g in ds.graphs()}
-        assert {ONTOLOGY_GRAPH, INFERRED_GRAPH, curated_graph("entities")} <= names
-        assert sum(len(g) for g in ds.graphs()) > 3000
+        quads = list(ox.parse(path=out, format=fmt))
+        names = {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
+        assert {ONTOLOGY_GRAPH, INFERRED_GRAPH, curated_graph("entities"), curated_graph("review-2019"),
+                curated_graph("mele-2024"), curated_graph("discrepancies")} <= names
+        assert not [q for q in quads if isinstance(q.graph_name, ox.DefaultGraph)], "all data sits in named graphs"
+        assert len(quads) > 10000
 
 
 def test_results_csv_has_the_contract_columns() -> None:
