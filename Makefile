@@ -30,7 +30,8 @@ test: setup  ## install system test dependencies, then run lint and the test sui
 validate: setup  ## validate ontology + curated graph (SHACL, quotes, build)
 	$(VENV)/bin/mmkg validate
 
-bench: setup  ## run the benchmarks and write bench/RESULTS.md
+bench: setup  ## run the benchmarks (a few minutes) and write bench/RESULTS.md
+	bash scripts/install-bench-deps.sh
 	$(PY) bench/run.py
 
 .PHONY: help setup serve test validate bench

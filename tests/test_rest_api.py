@@ -90,3 +90,14 @@ def test_openapi_documents_every_route(live_server: LiveServer) -> None:
                  "/api/populations", "/api/results", "/api/gaps", "/api/conflicts", "/api/sources", "/sparql"):
         assert path in spec["paths"]
     assert httpx.get(live_server.url + "docs").status_code == 200
+
+
+@pytest.mark.parametrize(("param", "value"), [("regimen", "dara-kd"), ("drug", "daratumumab"),
+                                              ("drug_class", "anti-cd38-mab")])
+def test_arm_filters_only_return_matching_arms(live_server: LiveServer, param: str, value: str) -> None:
+    everything = get(live_server, "results", limit=1).json()["total"]
+    body = get(live_server, "results", limit=1000, **{param: value}).json()
+    assert 0 < body["total"] < everything
+    assert all(item["arm"] for item in body["items"]), "a study-level cohort has no regimen to match"
+    ids = [item["result"] for item in body["items"]]
+    assert len(ids) == len(set(ids))

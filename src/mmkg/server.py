@@ -28,6 +28,7 @@ def serve(settings: Settings) -> None:
     )
     print(settings.url, flush=True)
     try:
-        uvicorn.run(create_app(settings, graphs), host=settings.host, port=settings.port, log_level="warning")
+        uvicorn.run(create_app(settings, graphs), host=settings.host, port=settings.port, log_level="warning",
+                http="httptools", loop="uvloop")
     finally:
         graphs.close()

@@ -5,6 +5,7 @@ refused with 403. Handlers are plain `def` (run in the thread pool): the engine 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qs
 
 import pyoxigraph as ox
@@ -33,6 +34,7 @@ def _error(status: int, message: str) -> PlainTextResponse:
     return PlainTextResponse(message + "\n", status_code=status)
 
 
+@lru_cache(maxsize=4096)  # apps send the same queries again and again; parsing is the fixed cost of a request
 def _query_kind(query: str, base_iri: str) -> str:
     """'solutions', 'boolean' or 'graph'; raises SyntaxError with the parser's message."""
     result = _EMPTY.query(query, base_iri=base_iri)
