@@ -183,3 +183,33 @@ def test_no_result_reads_a_missing_value_as_zero(store: ox.Store) -> None:
                               { ?r mm:value ?v FILTER(?s != mm:Reported) }
                               UNION { FILTER(?s = mm:Reported) MINUS { ?r mm:value ?v } } }""")
     assert rows == []
+
+
+def test_every_printed_regimen_name_is_a_label_of_its_regimen(store: ox.Store) -> None:
+    # regimens are identified by drug set: each spelling a source uses for a result's arm is a label of that node
+    misses = select(store, """SELECT DISTINCT ?printed WHERE {
+        ?a a mm:Result ; mm:regimenAsPrinted ?printed ; mm:cohort/mm:inArm ?arm .
+        FILTER NOT EXISTS { ?arm mm:regimen/(skos:prefLabel|skos:altLabel) ?l
+                            FILTER(LCASE(STR(?l)) = LCASE(STR(?printed))) } }""")
+    assert misses == []
+
+
+@pytest.mark.parametrize(("label", "regimen"), [
+    ("DVd", "dara-vd"), ("D-Vd", "dara-vd"), ("DaraVd", "dara-vd"), ("Dara-Vd", "dara-vd"),
+    ("KdD", "dara-kd"), ("DKd", "dara-kd"), ("D-Kd", "dara-kd"), ("DaraKd", "dara-kd"),
+    ("Isa-Kd", "isa-kd"), ("IsaKd", "isa-kd"), ("PVd", "pvd"), ("Pom-Vd", "pvd"),
+    ("DPd", "dara-pd"), ("D-Pd", "dara-pd"), ("DaraPd", "dara-pd"), ("Len-Cy-Pred", "rcp"), ("SVd", "svd"),
+])
+def test_regimen_name_variants_resolve_to_one_node(store: ox.Store, label: str, regimen: str) -> None:
+    rows = select(store, f"""SELECT DISTINCT ?r WHERE {{ ?r a mm:Regimen ; skos:prefLabel|skos:altLabel ?l
+                              FILTER(STR(?l) = "{label}") }}""")
+    assert [r["r"] for r in rows] == [f"https://w3id.org/mmkg/id/regimen/{regimen}"]
+
+
+@pytest.mark.parametrize(("brand", "drug"), [("Darzalex", "daratumumab"), ("Kyprolis", "carfilzomib"),
+                                             ("Velcade", "bortezomib"), ("Revlimid", "lenalidomide"),
+                                             ("Pomalyst", "pomalidomide"), ("Sarclisa", "isatuximab"),
+                                             ("Blenrep", "belantamab-mafodotin"), ("Xpovio", "selinexor")])
+def test_brand_names_are_drug_labels(store: ox.Store, brand: str, drug: str) -> None:
+    rows = select(store, f'SELECT ?d WHERE {{ ?d a mm:Drug ; skos:altLabel "{brand}"@en }}')
+    assert [r["d"] for r in rows] == [f"https://w3id.org/mmkg/id/drug/{drug}"]

@@ -9,7 +9,6 @@ serialised in the worker, capped at a maximum number of rows, and sent back as b
 from __future__ import annotations
 
 import contextlib
-import json
 import multiprocessing as mp
 import queue
 import re
@@ -63,35 +62,46 @@ class QueryResponse:
 # ---------------------------------------------------------------- worker side
 
 
-def _term_json(term: Any) -> dict[str, str]:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            out["datatype"] = term.datatype.value
-        return out
-    raise QueryFailed(f"cannot serialise term {term!r}")
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+
+
+class _BoundedSink:
+    """A write target that refuses to grow past a size, so a huge answer fails instead of exhausting memory."""
+
+    def __init__(self, limit: int) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.limit = limit
+
+    def write(self, chunk: bytes) -> int:
+        self.size += len(chunk)
+        if self.size > self.limit:
+            raise ResultTooLarge(f"the answer is larger than {self.limit // (1024 * 1024)} MiB; add LIMIT/OFFSET")
+        self.parts.append(bytes(chunk))
+        return len(chunk)
+
+    def flush(self) -> None:
+        pass
+
+    def getvalue(self) -> bytes:
+        return b"".join(self.parts)
 
 
 def _solutions_bytes(solutions: ox.QuerySolutions, fmt: ox.QueryResultsFormat, max_rows: int) -> tuple[bytes, int]:
-    """Serialise at most max_rows solutions; more is an error rather than a silently truncated answer."""
-    names = [v.value for v in solutions.variables]
-    bindings = []
-    for row in solutions:
-        if len(bindings) >= max_rows:
-            raise ResultTooLarge(f"the query returns more than {max_rows} rows (the result cap); "
-                                 "add LIMIT/OFFSET to page through the results")
-        bindings.append({n: _term_json(row[n]) for n in names if row[n] is not None})
-    doc = json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}}).encode()
-    if fmt == ox.QueryResultsFormat.JSON:
-        return doc, len(bindings)
-    parsed = ox.parse_query_results(doc, format=ox.QueryResultsFormat.JSON)
-    return parsed.serialize(format=fmt) or b"", len(bindings)
+    """Serialise in Oxigraph (not row by row in Python): first as TSV, which is lossless and has one line per
+    row, so the row cap is a line count; then, if another format was asked for, TSV -> that format, also in Rust.
+    More rows than the cap is an error rather than a silently truncated answer."""
+    sink = _BoundedSink(MAX_ANSWER_BYTES)
+    solutions.serialize(output=sink, format=ox.QueryResultsFormat.TSV)
+    tsv = sink.getvalue()
+    rows = tsv.count(b"\n") - 1  # the header line, then one line per row (TSV escapes newlines in literals)
+    if rows > max_rows:
+        raise ResultTooLarge(f"the query returns more than {max_rows} rows (the result cap); "
+                             "add LIMIT/OFFSET to page through the results")
+    if fmt == ox.QueryResultsFormat.TSV:
+        return tsv, rows
+    parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+    return parsed.serialize(format=fmt) or b"", rows
 
 
 def _graph_bytes(triples: Iterable[ox.Triple], fmt: ox.RdfFormat, max_rows: int) -> tuple[bytes, int]:
