@@ -22,9 +22,10 @@ setup: $(VENV)/.installed  ## create .venv with pinned dependencies
 serve: setup  ## build + validate the graph, then serve it on the embedded store (prints the URL)
 	$(VENV)/bin/mmkg serve --host $(HOST) --port $(PORT)
 
-test: setup  ## install system test dependencies, then run lint and the test suite
+test: setup  ## install system test dependencies, then run lint, type checks and the test suite
 	bash scripts/install-system-deps.sh
-	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy src
 	$(VENV)/bin/pytest
 
 validate: setup  ## validate ontology + curated graph (SHACL, quotes, build)

@@ -18,6 +18,7 @@ from mmkg.inference import apply_rules
 from mmkg.loader import LoadedData, SourceFile, extra_files, load_files, project_files
 from mmkg.namespaces import PREFIXES
 from mmkg.paths import cache_dir, project_root, rules_dir, shapes_dir, sources_dir
+from mmkg.query import solutions, term_value
 from mmkg.validation import ValidationReport, check_quotes, validate_graph
 
 
@@ -108,10 +109,10 @@ def stats(store: ox.Store) -> dict[str, dict[str, int]]:
         per_graph[g.value if isinstance(g, ox.NamedNode) else "(default graph)"] += 1
     per_class: dict[str, int] = {}
     query = "SELECT ?class (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?class } GROUP BY ?class ORDER BY ?class"
-    for row in store.query(query, use_default_graph_as_union=True):
+    for row in solutions(store, query):
         cls = row["class"]
         if isinstance(cls, ox.NamedNode):
-            per_class[cls.value] = int(row["n"].value)
+            per_class[cls.value] = int(term_value(row["n"]))
     return {"graphs": dict(sorted(per_graph.items())), "classes": per_class}
 
 

@@ -92,7 +92,7 @@ def _solutions_bytes(solutions: ox.QuerySolutions, fmt: ox.QueryResultsFormat, m
     row, so the row cap is a line count; then, if another format was asked for, TSV -> that format, also in Rust.
     More rows than the cap is an error rather than a silently truncated answer."""
     sink = _BoundedSink(MAX_ANSWER_BYTES)
-    solutions.serialize(output=sink, format=ox.QueryResultsFormat.TSV)
+    solutions.serialize(output=sink, format=ox.QueryResultsFormat.TSV)  # type: ignore[arg-type]  # any .write()
     tsv = sink.getvalue()
     rows = tsv.count(b"\n") - 1  # the header line, then one line per row (TSV escapes newlines in literals)
     if rows > max_rows:
@@ -105,7 +105,7 @@ def _solutions_bytes(solutions: ox.QuerySolutions, fmt: ox.QueryResultsFormat, m
 
 
 def _graph_bytes(triples: Iterable[ox.Triple], fmt: ox.RdfFormat, max_rows: int) -> tuple[bytes, int]:
-    collected = []
+    collected: list[ox.Triple] = []
     for t in triples:
         if len(collected) >= max_rows:
             raise ResultTooLarge(f"the query returns more than {max_rows} triples (the result cap)")

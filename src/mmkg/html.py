@@ -12,6 +12,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from mmkg.namespaces import ID, PREFIXES
+from mmkg.query import term_value
 
 _LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
 _RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
@@ -35,7 +36,7 @@ def local_href(iri: str, base: str) -> str:
 def label_of(store: ox.Store, term: ox.NamedNode) -> str | None:
     for predicate in (_LABEL, _RDFS_LABEL):
         for q in store.quads_for_pattern(term, predicate, None):
-            return q.object.value
+            return term_value(q.object)
     return None
 
 
@@ -68,7 +69,7 @@ def render_entity(store: ox.Store, iri: str, triples: list[ox.Triple], base: str
         elif t.object == node:
             incoming.append(t)
     types = [o for o in outgoing.pop(_TYPE, []) if isinstance(o, ox.NamedNode)]
-    definition = next((q.object.value for q in store.quads_for_pattern(node, _DEFINITION, None)), None)
+    definition = next((term_value(q.object) for q in store.quads_for_pattern(node, _DEFINITION, None)), None)
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from mmkg.namespaces import INFERRED_GRAPH, PREFIXES
+from mmkg.namespaces import INFERRED_GRAPH
 from mmkg.paths import rules_dir
+from mmkg.query import triples
 
 MAX_ROUNDS = 10
 
@@ -46,8 +47,8 @@ def apply_rules(store: ox.Store, rules: list[Rule] | None = None) -> int:
     for _ in range(MAX_ROUNDS):
         before = len(store)
         for rule in rules:
-            triples = list(store.query(rule.text, prefixes=PREFIXES, use_default_graph_as_union=True))
-            store.extend(ox.Quad(t.subject, t.predicate, t.object, inferred) for t in triples)
+            derived = list(triples(store, rule.text))
+            store.extend(ox.Quad(t.subject, t.predicate, t.object, inferred) for t in derived)
         if len(store) == before:
             break
     else:

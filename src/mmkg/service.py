@@ -6,6 +6,7 @@ import pyoxigraph as ox
 
 from mmkg import __version__
 from mmkg.namespaces import ID, MM, PREFIXES
+from mmkg.query import solutions, term_value
 
 _SD_FORMATS = {
     "application/sparql-results+json": "http://www.w3.org/ns/formats/SPARQL_Results_JSON",
@@ -62,10 +63,9 @@ def service_description(endpoint: str, graphs: list[str], media: str) -> bytes:
 def void_description(store: ox.Store, base_url: str, media: str) -> bytes:
     """VoID: size, classes, named graphs (as subsets), licence, vocabulary and example resources."""
     total = len(store)
-    class_rows = store.query(
-        "SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?c FILTER(STRSTARTS(STR(?c), STR(mm:))) } GROUP BY ?c",
-        prefixes=PREFIXES, use_default_graph_as_union=True)
-    classes = sorted((row["c"].value, int(row["n"].value)) for row in class_rows)
+    class_rows = solutions(store, "SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?c "
+                                  "FILTER(STRSTARTS(STR(?c), STR(mm:))) } GROUP BY ?c")
+    classes = sorted((term_value(row["c"]), int(term_value(row["n"]))) for row in class_rows)
     graph_counts: dict[str, int] = {}
     for quad in store:
         if isinstance(quad.graph_name, ox.NamedNode):
@@ -77,9 +77,8 @@ def void_description(store: ox.Store, base_url: str, media: str) -> bytes:
         for g, n in sorted(graph_counts.items()))
     examples = ", ".join(f"<{ID}{e}>" for e in ("trial/castor", "regimen/dara-kd", "drug/daratumumab",
                                                      "population/len-refractory-1-prior-line"))
-    distinct_subjects = next(iter(store.query(
-        "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o FILTER(isIRI(?s)) }",
-        use_default_graph_as_union=True)))["n"].value
+    distinct_subjects = term_value(next(iter(solutions(
+        store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o FILTER(isIRI(?s)) }")))["n"])
     turtle = f"""
 @prefix void: <http://rdfs.org/ns/void#> .
 @prefix sd: <http://www.w3.org/ns/sparql-service-description#> .

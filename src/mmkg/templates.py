@@ -10,8 +10,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from mmkg.errors import MmkgError
-from mmkg.namespaces import PREFIXES
 from mmkg.paths import queries_dir
+from mmkg.query import solutions
 
 _HEADER = re.compile(r"^#\+\s*(\w+)(?:\s+(\w+))?\s*:\s*(.*)$")
 # Where slot bindings go: a line holding only this marker, inside the group whose patterns bind the slots.
@@ -61,9 +61,7 @@ class Template:
         return self.sparql.replace(SLOT_MARKER, "\n".join(lines), 1)
 
     def run(self, store: ox.Store, slots: dict[str, ox.NamedNode | ox.Literal] | None = None) -> ox.QuerySolutions:
-        result = store.query(self.bind(slots), prefixes=PREFIXES, use_default_graph_as_union=True)
-        assert isinstance(result, ox.QuerySolutions)
-        return result
+        return solutions(store, self.bind(slots))
 
 
 def parse_template(path: Path) -> Template:
@@ -97,7 +95,7 @@ def parse_template(path: Path) -> Template:
 
 @cache
 def load_templates() -> dict[str, Template]:
-    templates = {}
+    templates: dict[str, Template] = {}
     for path in sorted(queries_dir().glob("*.rq")):
         t = parse_template(path)
         if t.id in templates:

@@ -14,6 +14,7 @@ from rdflib.term import Node
 
 from mmkg.namespaces import MM, PREFIXES, PROV
 from mmkg.paths import ontology_dir, shapes_dir
+from mmkg.query import solutions
 from mmkg.sources import SOURCE_FILES, quote_found, source_text
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -136,7 +137,7 @@ SELECT ?assertion ?source ?quote WHERE {
 def check_quotes(store: ox.Store) -> list[Violation]:
     """Every quote must occur in the text of the review it is attributed to."""
     problems = []
-    for row in store.query(QUOTES_QUERY, prefixes=PREFIXES, use_default_graph_as_union=True):
+    for row in solutions(store, QUOTES_QUERY):
         assertion, source, quote = row["assertion"], row["source"], row["quote"]
         text = source_text(source.value) if isinstance(source, ox.NamedNode) else None
         if text is None:

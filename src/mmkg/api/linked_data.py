@@ -14,6 +14,7 @@ from mmkg.api.rest import run_template
 from mmkg.describe import describe, exists
 from mmkg.html import render_entity
 from mmkg.namespaces import ID, MM, PREFIXES
+from mmkg.query import term_value
 
 router = APIRouter(tags=["linked data"])
 
@@ -27,7 +28,7 @@ _GAP_FILTERS = {"trial", "regimen", "population", "endpoint"}
 
 
 def _evidence(request: Request, store: ox.Store, iri: str) -> tuple[list[Any], list[Any], list[Any]]:
-    types = {q.object.value for q in store.quads_for_pattern(
+    types = {term_value(q.object) for q in store.quads_for_pattern(
         ox.NamedNode(iri), ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), None)}
     kind = next((k for cls, k in _EVIDENCE_FILTER.items() if cls in types), None)
     results: list[Any] = []

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from mmkg.namespaces import ID, MM, PREFIXES
+from mmkg.namespaces import ID, MM
+from mmkg.query import solutions, term_value
 from mmkg.templates import template
 
 router = APIRouter(prefix="/api", tags=["rest"])
@@ -69,11 +70,9 @@ def resolve(store: ox.Store, kind: str, value: str) -> ox.NamedNode:
                 store.quads_for_pattern(node, rdf_type, ox.NamedNode(cls))):
             return node
     folded = value.casefold()
-    rows = store.query(
-        f"SELECT DISTINCT ?x ?l WHERE {{ ?x a {ox.NamedNode(cls)} ; skos:prefLabel|skos:altLabel ?l }}",
-        prefixes=PREFIXES, use_default_graph_as_union=True,
-    )
-    matches = {row["x"].value for row in rows if row["l"].value.casefold() == folded}
+    labels = f"SELECT DISTINCT ?x ?l WHERE {{ ?x a {ox.NamedNode(cls)} ; skos:prefLabel|skos:altLabel ?l }}"
+    rows = solutions(store, labels)
+    matches = {term_value(row["x"]) for row in rows if term_value(row["l"]).casefold() == folded}
     if len(matches) == 1:
         return ox.NamedNode(matches.pop())
     listing = {"trial": "trials", "study": "trials", "drug_class": "drug-classes", "phase": "trials"}.get(
@@ -97,10 +96,9 @@ def run_template(request: Request, template_id: str, filters: dict[str, str | ox
         slot = "study" if param == "trial" and "study" in slot_names else param
         slots[slot] = value if isinstance(value, ox.NamedNode) else resolve(store, param, value)
     query = t.bind(slots)
-    solutions = store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
-    assert isinstance(solutions, ox.QuerySolutions)
-    names = [v.value for v in solutions.variables]
-    rows = [{n: _json_value(row[n]) for n in names} for row in solutions]
+    answer = solutions(store, query)
+    names = [v.value for v in answer.variables]
+    rows = [{n: _json_value(row[n]) for n in names} for row in answer]
     return {"template": t.id, "total": len(rows), "limit": limit, "offset": offset,
             "items": rows[offset:offset + limit], "sparql": query}
 
