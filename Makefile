@@ -31,8 +31,9 @@ test: setup  ## install system test dependencies, then run lint, type checks and
 validate: setup  ## validate ontology + curated graph (SHACL, quotes, build)
 	$(VENV)/bin/mmkg validate
 
-bench: setup  ## run the benchmarks (a few minutes) and write bench/RESULTS.md
+bench: setup  ## run the benchmarks (a few minutes): bench/RESULTS-ask.md and bench/RESULTS.md
 	bash scripts/install-bench-deps.sh
+	$(PY) bench/ask_latency.py
 	$(PY) bench/run.py
 
 .PHONY: help setup serve test validate bench

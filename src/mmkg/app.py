@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from mmkg import __version__
-from mmkg.api import health, linked_data, rest, sparql, wellknown
+from mmkg.api import ask, health, linked_data, rest, sparql, wellknown
 from mmkg.settings import Settings
 from mmkg.store import GraphHolder
 
@@ -28,4 +28,5 @@ def create_app(settings: Settings, graphs: GraphHolder) -> FastAPI:
     app.include_router(wellknown.router)
     app.include_router(rest.router)
     app.include_router(linked_data.router)
+    app.include_router(ask.router)
     return app

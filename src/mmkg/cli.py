@@ -68,6 +68,18 @@ def _cmd_table(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_ask(args: argparse.Namespace) -> int:
+    from mmkg.ask.cli import run_ask
+
+    return run_ask(" ".join(args.question), as_json=args.json)
+
+
+def _cmd_mcp(args: argparse.Namespace) -> int:
+    from mmkg.mcp_server import main as mcp_main
+
+    return mcp_main()
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from mmkg.server import serve
     from mmkg.settings import Settings
@@ -107,6 +119,14 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("table", help="table number, e.g. 1")
     t.add_argument("--format", choices=["md", "csv"], default="md")
     t.set_defaults(func=_cmd_table)
+
+    a = sub.add_parser("ask", help="answer a question in plain words, with values, data gaps and citations")
+    a.add_argument("question", nargs="+", help="the question")
+    a.add_argument("--json", action="store_true", help="print the whole answer object as JSON")
+    a.set_defaults(func=_cmd_ask)
+
+    m = sub.add_parser("mcp", help="run a Model Context Protocol server on stdio (one tool per template)")
+    m.set_defaults(func=_cmd_mcp)
 
     sv = sub.add_parser("serve", help="serve the validated graph over HTTP (prints its URL)")
     sv.add_argument("--host", default="127.0.0.1")

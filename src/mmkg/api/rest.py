@@ -9,8 +9,9 @@ from typing import Annotated, Any
 import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from mmkg.namespaces import ID, MM
-from mmkg.query import solutions, term_value
+from mmkg.query import solutions
+from mmkg.resolve import UnknownEntity
+from mmkg.resolve import resolve as resolve_entity
 from mmkg.templates import template
 
 router = APIRouter(prefix="/api", tags=["rest"])
@@ -18,18 +19,6 @@ router = APIRouter(prefix="/api", tags=["rest"])
 Limit = Annotated[int, Query(ge=1, le=1000, description="page size")]
 Offset = Annotated[int, Query(ge=0, description="rows to skip")]
 
-# Filter parameter → (slot name, class its value must be an instance of, IRI folders an id may live in)
-KINDS: dict[str, tuple[str, list[str]]] = {
-    "trial": (str(MM.Study), ["trial/", "study/"]),
-    "study": (str(MM.Study), ["trial/", "study/"]),
-    "regimen": (str(MM.Regimen), ["regimen/"]),
-    "drug": (str(MM.Drug), ["drug/"]),
-    "drug_class": (str(MM.DrugClass), ["drug-class/"]),
-    "population": (str(MM.Population), ["population/"]),
-    "endpoint": (str(MM.Endpoint), ["endpoint/"]),
-    "source": (str(MM.ReviewArticle), ["source/"]),
-    "phase": (str(MM.Phase), []),
-}
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _NUMERIC = {_XSD + t for t in ("integer", "decimal", "double", "float", "int", "long", "nonNegativeInteger")}
 
@@ -54,32 +43,20 @@ def _store(request: Request) -> ox.Store:
 
 
 def resolve(store: ox.Store, kind: str, value: str) -> ox.NamedNode:
-    """An id (slug such as 'dara-kd', a label such as 'DKd', or a full IRI) to the IRI of an instance of the kind."""
-    cls, folders = KINDS[kind]
-    candidates = [value] if value.startswith(("http://", "https://")) else []
-    candidates += [f"{ID}{folder}{value}" for folder in folders]
-    if kind == "phase":
-        candidates.append(f"{MM}Phase{value.replace('phase', '').replace(' ', '').replace('/', '_')}")
-    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-    for iri in candidates:
-        try:
-            node = ox.NamedNode(iri)
-        except ValueError:
-            continue
-        if ox.Quad(node, rdf_type, ox.NamedNode(cls)) in store or any(
-                store.quads_for_pattern(node, rdf_type, ox.NamedNode(cls))):
-            return node
-    folded = value.casefold()
-    labels = f"SELECT DISTINCT ?x ?l WHERE {{ ?x a {ox.NamedNode(cls)} ; skos:prefLabel|skos:altLabel ?l }}"
-    rows = solutions(store, labels)
-    matches = {term_value(row["x"]) for row in rows if term_value(row["l"]).casefold() == folded}
-    if len(matches) == 1:
-        return ox.NamedNode(matches.pop())
-    listing = {"trial": "trials", "study": "trials", "drug_class": "drug-classes", "phase": "trials"}.get(
-        kind, kind + "s")
-    if matches:
-        raise HTTPException(422, f"{kind} {value!r} is ambiguous: {sorted(matches)}; use the id")
-    raise HTTPException(422, f"unknown {kind} {value!r}; see /api/{listing} for valid ids")
+    """resolve.resolve, with an unknown or ambiguous id answered 422."""
+    try:
+        return resolve_entity(store, kind, value)
+    except UnknownEntity as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+def resolve_any(value: str) -> ox.NamedNode:
+    """Any IRI (or an id path such as trial/castor) for the generic 'entity' slot."""
+    iri = value if value.startswith(("http://", "https://")) else "https://w3id.org/mmkg/id/" + value.strip("/")
+    try:
+        return ox.NamedNode(iri)
+    except ValueError:
+        raise HTTPException(422, f"not an IRI: {value!r}") from None
 
 
 def run_template(request: Request, template_id: str, filters: dict[str, str | ox.NamedNode | None], *,
@@ -94,7 +71,12 @@ def run_template(request: Request, template_id: str, filters: dict[str, str | ox
         if value is None or value == "":
             continue
         slot = "study" if param == "trial" and "study" in slot_names else param
-        slots[slot] = value if isinstance(value, ox.NamedNode) else resolve(store, param, value)
+        if isinstance(value, ox.NamedNode):
+            slots[slot] = value
+        elif param == "entity":
+            slots[slot] = resolve_any(value)
+        else:
+            slots[slot] = resolve(store, param, value)
     query = t.bind(slots)
     answer = solutions(store, query)
     names = [v.value for v in answer.variables]
