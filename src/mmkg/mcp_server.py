@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import re
 import sys
 import threading
 import traceback
@@ -41,7 +40,7 @@ from mmkg.describe import describe, exists
 from mmkg.errors import MmkgError
 from mmkg.executor import QueryExecutor, QueryRequest
 from mmkg.namespaces import ID, PREFIXES, sparql_prologue
-from mmkg.query import solutions, term_value
+from mmkg.query import UpdateRefused, query_form, solutions, term_value
 from mmkg.resolve import KINDS, VOCAB_KINDS, UnknownEntity, resolve
 from mmkg.templates import Slot, Template, load_templates
 
@@ -70,10 +69,6 @@ _INTEGER_TYPES = {_XSD + t for t in (
 _REAL_TYPES = {_XSD + t for t in ("decimal", "double", "float")}
 _EMPTY = ox.Store()  # parses queries without touching data
 # A query that fails to parse and starts like an update (after its prologue) is refused as an update.
-_UPDATE_START = re.compile(
-    r"^\s*(?:(?:PREFIX\s+\S*:\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
-    re.IGNORECASE,
-)
 
 
 class ToolFailure(Exception):
@@ -296,17 +291,13 @@ def _turtle(statements: Iterable[ox.Triple | ox.Quad]) -> str:
 
 
 def _query_kind(query: str) -> str:
-    """'solutions', 'boolean' or 'graph', from parsing the query (with the project's prefixes) against no data."""
+    """'solutions', 'boolean' or 'graph' (query.query_form, with the project's prefixes), as a tool error if not."""
     try:
-        parsed = _EMPTY.query(query, prefixes=PREFIXES)
+        return query_form(query, None, True)
+    except UpdateRefused as exc:
+        raise ToolFailure(f"SPARQL Update is not allowed: this tool is read-only ({exc})") from None
     except SyntaxError as exc:
-        body = "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("#"))
-        if _UPDATE_START.match(body):
-            raise ToolFailure(f"SPARQL Update is not allowed: this tool is read-only ({exc})") from None
         raise ToolFailure(f"malformed query: {exc}") from None
-    if isinstance(parsed, ox.QuerySolutions):
-        return "solutions"
-    return "boolean" if isinstance(parsed, ox.QueryBoolean) else "graph"
 
 
 def _iri_of(value: str) -> str:

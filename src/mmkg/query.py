@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Any
 
 import pyoxigraph as ox
@@ -32,3 +34,30 @@ def triples(store: ox.Store, query: str, **kwargs: Any) -> ox.QueryTriples:
 
 def term_value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
     return str(term) if isinstance(term, ox.Triple) else term.value
+
+
+_EMPTY = ox.Store()  # parses queries and tells their form without touching data
+_UPDATE_START = re.compile(
+    r"^\s*(?:(?:PREFIX\s+\S*:\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
+    re.IGNORECASE,
+)
+
+
+class UpdateRefused(SyntaxError):
+    """The text is a SPARQL Update, which mmkg's public surfaces do not run."""
+
+
+@lru_cache(maxsize=4096)  # apps send the same queries again and again; parsing is the fixed cost of a request
+def query_form(query: str, base_iri: str | None = None, with_prefixes: bool = False) -> str:
+    """'solutions', 'boolean' or 'graph'. Raises UpdateRefused for an update, SyntaxError (the parser's message)
+    for anything else that is not a query."""
+    try:
+        parsed = _EMPTY.query(query, base_iri=base_iri, prefixes=PREFIXES if with_prefixes else None)
+    except SyntaxError as exc:
+        body = "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("#"))
+        if _UPDATE_START.match(body):
+            raise UpdateRefused(str(exc)) from None
+        raise
+    if isinstance(parsed, ox.QuerySolutions):
+        return "solutions"
+    return "boolean" if isinstance(parsed, ox.QueryBoolean) else "graph"

@@ -70,19 +70,19 @@ class ValidationReport:
 
 
 @cache
+def _turtle_dir(directory: Path) -> Graph:
+    g = Graph()
+    for path in sorted(directory.glob("*.ttl")):
+        g.parse(path, format="turtle")
+    return g
+
+
 def _shapes_graph() -> Graph:
-    g = Graph()
-    for path in sorted(shapes_dir().glob("*.ttl")):
-        g.parse(path, format="turtle")
-    return g
+    return _turtle_dir(shapes_dir())
 
 
-@cache
 def _ontology_graph() -> Graph:
-    g = Graph()
-    for path in sorted(ontology_dir().glob("*.ttl")):
-        g.parse(path, format="turtle")
-    return g
+    return _turtle_dir(ontology_dir())
 
 
 def _node_shape_of(shapes: Graph, shape: Node) -> Node:

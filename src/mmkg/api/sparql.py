@@ -5,44 +5,23 @@ refused with 403. Handlers are plain `def` (run in the thread pool): the engine 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from urllib.parse import parse_qs
 
-import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from mmkg.api.negotiation import GRAPH_TYPES, SOLUTION_TYPES, NotAcceptable, choose
 from mmkg.executor import Overloaded, QueryFailed, QueryRequest, QueryTimeout, ResultTooLarge
+from mmkg.query import UpdateRefused, query_form
 from mmkg.service import service_description
 
 router = APIRouter(tags=["sparql"])
 
-_EMPTY = ox.Store()  # parses queries and tells their form without touching data
-_UPDATE_START = re.compile(
-    r"^\s*(?:(?:PREFIX\s+\S*:\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
-    re.IGNORECASE,
-)
 MAX_QUERY_CHARS = 100_000
-
-
-def _strip_comments(text: str) -> str:
-    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
 
 
 def _error(status: int, message: str) -> PlainTextResponse:
     return PlainTextResponse(message + "\n", status_code=status)
-
-
-@lru_cache(maxsize=4096)  # apps send the same queries again and again; parsing is the fixed cost of a request
-def _query_kind(query: str, base_iri: str) -> str:
-    """'solutions', 'boolean' or 'graph'; raises SyntaxError with the parser's message."""
-    result = _EMPTY.query(query, base_iri=base_iri)
-    if isinstance(result, ox.QuerySolutions):
-        return "solutions"
-    if isinstance(result, ox.QueryBoolean):
-        return "boolean"
-    return "graph"
 
 
 def answer_query(request: Request, query: str, default_graphs: list[str], named_graphs: list[str]) -> Response:
@@ -50,10 +29,10 @@ def answer_query(request: Request, query: str, default_graphs: list[str], named_
         return _error(414, f"query longer than {MAX_QUERY_CHARS} characters")
     base_iri = str(request.url_for("sparql_get"))
     try:
-        kind = _query_kind(query, base_iri)
+        kind = query_form(query, base_iri)
+    except UpdateRefused:
+        return _error(403, "SPARQL Update is not allowed on this endpoint (read-only)")
     except SyntaxError as exc:
-        if _UPDATE_START.match(_strip_comments(query)):
-            return _error(403, "SPARQL Update is not allowed on this endpoint (read-only)")
         return _error(400, f"malformed query: {exc}")
     accept = request.headers.get("accept")
     fmt = request.query_params.getlist("format")
