@@ -151,3 +151,33 @@ def test_cli_ask() -> None:
     as_json = subprocess.run([sys.executable, "-m", "mmkg.cli", "ask", "--json", "ORR of DKd"], capture_output=True,
                              text=True, timeout=300, check=True).stdout
     assert set(json.loads(as_json)) >= CONTRACT
+
+
+@pytest.mark.parametrize(("question", "regimen"), [
+    ("PFS of VdD in Len-R", "dara-vd"),  # D daratumumab, d dexamethasone, V bortezomib
+    ("PdD trials", "dara-pd"),  # P is pomalidomide here: no prednisone regimen has these drugs
+    ("ORR of Darzalex-Kd", "dara-kd"),  # brand name + regimen: the drug-set union
+    ("Darzalex + Kyprolis + dex in Len-R", "dara-kd"),
+])
+def test_abbreviations_resolve_by_drug_set(store: ox.Store, question: str, regimen: str) -> None:
+    from mmkg.ask.answer import context
+
+    u = understand(question, context(store).lexicon)
+    assert u.slots.get("regimen") == f"https://w3id.org/mmkg/id/regimen/{regimen}"
+
+
+def test_letter_case_matters_in_abbreviations(store: ox.Store) -> None:
+    from mmkg.ask.answer import context
+
+    lexicon = context(store).lexicon
+    assert lexicon._regimen_from_codes("VdD") is not None  # bortezomib, dexamethasone, daratumumab
+    assert lexicon._regimen_from_codes("Vdd") is None  # dexamethasone twice is no regimen
+    assert lexicon._regimen_from_codes("KRdD") is None  # a quadruplet the sources do not report
+
+
+def test_nearest_evidence_falls_back_to_the_same_class_in_the_same_population(store: ox.Store) -> None:
+    answer = answer_question("median PFS of Isa-Pd in lenalidomide-refractory patients", store)
+    assert answer["answer"].startswith("Not reported")
+    assert answer["nearest"]["basis"] == "other anti-CD38 triplet regimens in the same population"
+    assert {r["population_label"] for r in answer["nearest"]["rows"]} == {
+        "lenalidomide-refractory regardless of prior lines"}

@@ -121,6 +121,15 @@ def _nearest(store: ox.Store, u: Understanding) -> tuple[str, list[dict[str, str
             rows = _dedupe(rows, "result")
             if rows:
                 return f"same {_subject_word(u)} in the broader population '{rows[0]['population_label']}'", rows
+    if "population" in base and "regimen" in base:
+        cls = _narrowest_class(store, base["regimen"])
+        if cls is not None:
+            same_class = {k: v for k, v in base.items() if k in ("population", "endpoint")} | {"regimen_class": cls[0]}
+            _q, _c, rows = _rows(store, "results", same_class)
+            rows = _dedupe(rows, "result")
+            if rows:
+                name = cls[1].removesuffix(" regimen")
+                return f"other {name} regimens in the same population", rows
     if "population" in base and any(k in base for k in ("regimen", "drug", "study")):
         loose = {k: v for k, v in base.items() if k in ("population", "endpoint", "regimen_class", "drug_class")}
         _q, _c, rows = _rows(store, "results", loose)
@@ -128,6 +137,21 @@ def _nearest(store: ox.Store, u: Understanding) -> tuple[str, list[dict[str, str
         if rows:
             return "other regimens in the same population", rows
     return "", []
+
+
+def _narrowest_class(store: ox.Store, regimen: str) -> tuple[str, str] | None:
+    """The inferred class of a regimen with the fewest members, the deeper one on a tie (anti-CD38 triplet before
+    anti-CD38 regimen); drug counts alone (triplet, doublet) are too broad to be 'the same class'."""
+    query = f"""SELECT ?c ?label (COUNT(DISTINCT ?other) AS ?n) WHERE {{
+        <{regimen}> a ?c . ?c rdfs:subClassOf+ mm:Regimen ; rdfs:label ?label . ?other a ?c
+        FILTER(?c NOT IN (mm:Doublet, mm:Triplet, mm:Quadruplet, mm:SingleAgentRegimen)) }} GROUP BY ?c ?label"""
+    rows = [(term_value(r["c"]), term_value(r["label"]), int(term_value(r["n"]))) for r in solutions(store, query)]
+    if not rows:
+        return None
+    fewest = min(n for _c, _l, n in rows)
+    tied = [(c, label) for c, label, n in rows if n == fewest]
+    depth = {c: len(list(solutions(store, f"SELECT ?s WHERE {{ <{c}> rdfs:subClassOf+ ?s }}"))) for c, _l in tied}
+    return max(tied, key=lambda t: depth[t[0]])
 
 
 def _subject_word(u: Understanding) -> str:

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from rapidfuzz import fuzz, process
 
-from mmkg.namespaces import MM
+from mmkg.namespaces import ID, MM
 from mmkg.query import solutions, term_value
+
+DRUG_IRI = ID + "drug/"
 
 # slot kind → the class whose instances (or, for *_class kinds, subclasses) carry the labels
 INSTANCE_KINDS = {
@@ -40,6 +42,17 @@ STOPWORDS = {
 }
 
 _SPLIT = re.compile(r"[^\w+≥≤%]+", re.UNICODE)
+# Regimen abbreviations spelt letter by letter, case-sensitive: D is daratumumab but d is dexamethasone; P is
+# pomalidomide, or prednisone where only that gives a known regimen; V is bortezomib. Longest code first.
+DRUG_CODES: list[tuple[str, tuple[str, ...]]] = [
+    ("Dara", ("daratumumab",)), ("Isa", ("isatuximab",)), ("Elo", ("elotuzumab",)), ("Pom", ("pomalidomide",)),
+    ("Len", ("lenalidomide",)), ("Dex", ("dexamethasone",)), ("dex", ("dexamethasone",)), ("Pan", ("panobinostat",)),
+    ("Ven", ("venetoclax",)), ("Cy", ("cyclophosphamide",)), ("D", ("daratumumab",)), ("d", ("dexamethasone",)),
+    ("K", ("carfilzomib",)), ("V", ("bortezomib",)), ("P", ("pomalidomide", "prednisone")), ("R", ("lenalidomide",)),
+    ("S", ("selinexor",)), ("B", ("belantamab-mafodotin",)), ("I", ("ixazomib",)), ("E", ("elotuzumab",)),
+    ("C", ("cyclophosphamide",)), ("M", ("melphalan",)), ("T", ("thalidomide",)),
+]
+_RAW_WORD = re.compile(r"[A-Za-z]{2,10}")
 _ROMAN_PHASE = {"iii": "3", "ii": "2", "i": "1", "iv": "4"}
 
 
@@ -159,7 +172,41 @@ class Lexicon:
                 for i in range(start, end):
                     taken[i] = True
         ordered = self._merge_adjacent(sorted(mentions, key=lambda m: m.start))
+        ordered = self._spelt_regimens(question, tokens, taken, ordered)
         return tokens, self._merge_drug_sets(tokens, ordered)
+
+    def _spelt_regimens(self, question: str, tokens: list[str], taken: list[bool],
+                        mentions: list[Mention]) -> list[Mention]:
+        """Unlinked words spelt from drug codes ('VdD', 'PdD', 'KRdD') name the regimen with exactly those drugs."""
+        extra = []
+        for raw in _RAW_WORD.findall(question):
+            if raw.islower() or (raw.isupper() and len(raw) > 4):
+                continue  # codes mix cases ('VdD'); all-lower or long all-caps words are ordinary words
+            folded = raw.casefold()
+            positions = [i for i, t in enumerate(tokens) if t == folded and not taken[i]]
+            if not positions:
+                continue
+            regimen = self._regimen_from_codes(raw)
+            if regimen is not None:
+                i = positions[0]
+                taken[i] = True
+                extra.append(Mention(i, i + 1, tokens[i], "regimen", (regimen,), False, folded))
+        return sorted(mentions + extra, key=lambda m: m.start)
+
+    def _regimen_from_codes(self, word: str) -> Entity | None:
+        def parse(rest: str) -> list[list[str]]:
+            if not rest:
+                return [[]]
+            readings = []
+            for code, drugs in DRUG_CODES:
+                if rest.startswith(code):
+                    for tail in parse(rest[len(code):]):
+                        readings += [[drug, *tail] for drug in drugs]
+            return readings
+        found = {self.regimen_by_drugs.get(frozenset(f"{DRUG_IRI}{d}" for d in reading))
+                 for reading in parse(word) if len(set(reading)) == len(reading) > 1}
+        found.discard(None)
+        return found.pop() if len(found) == 1 else None
 
     def _merge_adjacent(self, mentions: list[Mention]) -> list[Mention]:
         """Neighbouring mentions whose keys together form a label are that label ('anti-CD38' + 'tripplets')."""
