@@ -212,6 +212,12 @@ async def test_sparql_refuses_updates_and_leaves_the_data_unchanged(mcp: Connect
     assert int(after["result"]["results"]["bindings"][0]["n"]["value"]) > 10_000
 
 
+async def test_sparql_refuses_federated_queries(mcp: Connection) -> None:
+    # the server must not fetch addresses a client chooses
+    text = await mcp.error("sparql", {"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"})
+    assert "SERVICE" in text
+
+
 async def test_describe_castor(mcp: Connection) -> None:
     for given in ("trial/castor", "trial:castor", ID + "trial/castor"):
         content = await mcp.ok("describe", {"iri": given})

@@ -206,3 +206,14 @@ def test_query_time_header(live_server: LiveServer) -> None:
     r = httpx.get(live_server.sparql, params={"query": "ASK {}"})
     assert float(r.headers["x-query-time-ms"]) >= 0
     assert json.loads(r.content)["boolean"] is True
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { SERVICE <http://169.254.169.254/latest/meta-data/> { ?s ?p ?o } }",
+    "SELECT * WHERE { SERVICE SILENT <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+    "SELECT * WHERE { BIND(<http://127.0.0.1:9/sparql> AS ?e) SERVICE ?e { ?s ?p ?o } }",
+])
+def test_federated_queries_are_refused_unless_allowed(live_server: LiveServer, query: str) -> None:
+    # the server must not make requests to addresses a client chooses (SSRF)
+    r = httpx.get(live_server.sparql, params={"query": query})
+    assert r.status_code == 403 and "SERVICE" in r.text

@@ -89,6 +89,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         host=args.host, port=args.port, query_timeout_s=args.timeout, max_result_rows=args.max_rows,
         query_workers=args.workers, store_path=Path(args.store_path) if args.store_path else None,
         extra_graphs=[ExtraGraph.parse_option(e) for e in args.extra_graph],
+        federation_allow=tuple(args.federation_allow),
     )
     serve(settings)
     return 0
@@ -137,6 +138,8 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--store-path", help="keep the served store on disk in this folder (default: in memory)")
     sv.add_argument("--extra-graph", action="append", default=[], metavar="IRI=FILE",
                     help="also serve FILE as the named graph IRI (repeatable; parsed, not validated)")
+    sv.add_argument("--federation-allow", action="append", default=[], metavar="URL",
+                    help="a SPARQL endpoint queries may reach with SERVICE (repeatable; default: none)")
     sv.set_defaults(func=_cmd_serve)
     return p
 

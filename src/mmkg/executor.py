@@ -23,6 +23,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from mmkg.errors import MmkgError
+from mmkg.query import FederationRefused, check_federation
 
 
 class QueryTimeout(MmkgError):
@@ -50,6 +51,7 @@ class QueryRequest:
     named_graphs: list[str] | None = None
     max_rows: int = 10_000
     base_iri: str | None = None  # relative IRIs in the query resolve against it (the endpoint URL)
+    federation_allow: tuple[str, ...] = ()  # SERVICE endpoints this query may reach
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,10 @@ _DATASET_CLAUSE = re.compile(r"\bFROM\s+(?:NAMED\s+)?(?:<|[A-Za-z_][\w.-]*:|:)",
 
 def execute(store: ox.Store, request: QueryRequest) -> QueryResponse:
     started = time.perf_counter()
+    try:
+        check_federation(request.query, request.federation_allow)  # also here: whatever the caller checked
+    except FederationRefused as exc:
+        raise QueryFailed(str(exc)) from None
     kwargs: dict[str, Any] = {}
     if request.default_graph:  # the protocol's dataset wins over the query's (SPARQL 1.1 Protocol 2.1.4)
         kwargs["default_graph"] = [ox.NamedNode(g) for g in request.default_graph]

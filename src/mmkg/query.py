@@ -61,3 +61,22 @@ def query_form(query: str, base_iri: str | None = None, with_prefixes: bool = Fa
     if isinstance(parsed, ox.QuerySolutions):
         return "solutions"
     return "boolean" if isinstance(parsed, ox.QueryBoolean) else "graph"
+
+
+_SERVICE = re.compile(r"\bSERVICE\s+(?:SILENT\s+)?<([^>]*)>", re.IGNORECASE)
+_SERVICE_ANY = re.compile(r"\bSERVICE\b", re.IGNORECASE)
+
+
+class FederationRefused(ValueError):
+    """A SERVICE clause names an endpoint that is not allowed (or names it through a variable)."""
+
+
+def check_federation(query: str, allowed: tuple[str, ...] = ()) -> None:
+    """Refuse SERVICE clauses except to allowed endpoints: a server must not fetch addresses a client chooses."""
+    if not _SERVICE_ANY.search(query):
+        return
+    targets = _SERVICE.findall(query)
+    if len(targets) != len(_SERVICE_ANY.findall(query)) or any(t not in allowed for t in targets):
+        raise FederationRefused(
+            "federated queries (SERVICE) may only reach endpoints the server allows "
+            f"({', '.join(allowed) or 'none configured'}); start it with --federation-allow URL")

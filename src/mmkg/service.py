@@ -48,7 +48,7 @@ def service_description(endpoint: str, graphs: list[str], media: str) -> bytes:
 <{endpoint}> a sd:Service ;
     sd:endpoint <{endpoint}> ;
     sd:supportedLanguage sd:SPARQL11Query ;
-    sd:feature sd:UnionDefaultGraph , sd:BasicFederatedQuery ;
+    sd:feature sd:UnionDefaultGraph ;
     sd:resultFormat {formats} ;
     dcterms:title "mmkg SPARQL endpoint (read-only)" ;
     sd:defaultDataset [ a sd:Dataset ;

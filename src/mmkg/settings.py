@@ -17,6 +17,9 @@ class Settings:
     query_workers: int = 3
     store_path: Path | None = None
     extra_graphs: list[ExtraGraph] = field(default_factory=list)
+    # SPARQL endpoints a query may reach with SERVICE; empty: federated queries are refused (no server-side
+    # requests to addresses a client chooses)
+    federation_allow: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:

@@ -12,12 +12,13 @@ from fastapi.responses import PlainTextResponse
 
 from mmkg.api.negotiation import GRAPH_TYPES, SOLUTION_TYPES, NotAcceptable, choose
 from mmkg.executor import Overloaded, QueryFailed, QueryRequest, QueryTimeout, ResultTooLarge
-from mmkg.query import UpdateRefused, query_form
+from mmkg.query import FederationRefused, UpdateRefused, check_federation, query_form
 from mmkg.service import service_description
 
 router = APIRouter(tags=["sparql"])
 
 MAX_QUERY_CHARS = 100_000
+
 
 
 def _error(status: int, message: str) -> PlainTextResponse:
@@ -34,6 +35,11 @@ def answer_query(request: Request, query: str, default_graphs: list[str], named_
         return _error(403, "SPARQL Update is not allowed on this endpoint (read-only)")
     except SyntaxError as exc:
         return _error(400, f"malformed query: {exc}")
+    allowed = request.app.state.settings.federation_allow
+    try:
+        check_federation(query, allowed)
+    except FederationRefused as exc:
+        return _error(403, str(exc))
     accept = request.headers.get("accept")
     fmt = request.query_params.getlist("format")
     try:
@@ -45,7 +51,8 @@ def answer_query(request: Request, query: str, default_graphs: list[str], named_
     if served is None or served.executor is None:
         return _error(503, "the graph is not loaded yet")
     job = QueryRequest(query, kind, media, default_graph=default_graphs,
-                       named_graphs=named_graphs or None, max_rows=settings.max_result_rows, base_iri=base_iri)
+                       named_graphs=named_graphs or None, max_rows=settings.max_result_rows, base_iri=base_iri,
+                       federation_allow=allowed)
     try:
         result = served.executor.run(job)
     except QueryTimeout as exc:
