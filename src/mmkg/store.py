@@ -4,6 +4,7 @@ the REST API and linked data, and in the query workers for /sparql. Swapped whol
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 import tempfile
 import threading
@@ -71,7 +72,11 @@ def prepare_data(build: Build, extras: list[ExtraGraph], store_path: Path | None
     key = build.content_hash
     if extras:
         _add_extra_graphs(store, extras)
-        key = f"{key}-extra-{abs(hash(tuple((e.iri, str(e.path)) for e in extras)))}"
+        digest = hashlib.sha256()
+        for extra in extras:  # the extra files' names and contents, so a changed file is reloaded
+            digest.update(extra.iri.encode())
+            digest.update(extra.path.read_bytes())
+        key = f"{key}-extra-{digest.hexdigest()[:16]}"
     if store_path is not None:
         marker = store_path / _HASH_MARKER
         if not (marker.is_file() and marker.read_text() == key):
