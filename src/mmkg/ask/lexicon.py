@@ -9,7 +9,8 @@ import re
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
 
 from mmkg.namespaces import ID, MM
 from mmkg.query import solutions, term_value
@@ -28,8 +29,6 @@ NOT_A_KIND = {str(MM.Trial)}  # "trial" is the default kind of study, not a filt
 PRIORITY = ["regimen_class", "kind", "endpoint", "population", "drug_class", "drug", "regimen", "study", "source"]
 MAX_SPAN = 7
 FUZZY_MIN_CHARS = 5
-FUZZY_CUTOFF = 84.0
-STRICT_CUTOFF = 92.0
 # Labels that are also everyday words match only when written as the source writes them ("FIRST", not "first").
 CASE_SENSITIVE_KEYS = {"first", "aspire"}
 # Words that never start or end a fuzzy span, and never match fuzzily alone: typo tolerance is for names.
@@ -124,13 +123,14 @@ class Lexicon:
         kind = min(kinds, key=PRIORITY.index)
         return kind, tuple(sorted(kinds[kind], key=lambda e: e.iri))
 
-    def fuzzy_key(self, key: str, cutoff: float = 84.0) -> str | None:
-        """The closest label key to a misspelt one, if close enough."""
+    def fuzzy_key(self, key: str, strict: bool = False) -> str | None:
+        """The closest label key to a misspelt one: at most 1 edit (a swap of neighbours counts as one) for
+        5–6 characters, 2 up to 12, 3 beyond; 1 when the span also holds a correctly spelt name."""
         if len(key) < FUZZY_MIN_CHARS:
             return None
-        slack = max(1, len(key) // 6)
-        candidates = [k for k in self.fuzzy_keys if abs(len(k) - len(key)) <= slack]
-        best = process.extractOne(key, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
+        edits = 1 if strict or len(key) < 7 else (2 if len(key) <= 12 else 3)
+        candidates = [k for k in self.fuzzy_keys if abs(len(k) - len(key)) <= edits]
+        best = process.extractOne(key, candidates, scorer=DamerauLevenshtein.distance, score_cutoff=edits)
         return str(best[0]) if best else None
 
     def link(self, question: str) -> tuple[list[str], list[Mention]]:
@@ -159,7 +159,7 @@ class Lexicon:
                     # a close match may include a correctly spelt name only if that name is part of it, and
                     # then must be closer ('lenalidomide exposd' → lenalidomide-exposed, not 'overal survival DVd')
                     exact_inside = [t for t in span if t in exact_words]
-                    match = self.fuzzy_key(key, STRICT_CUTOFF if exact_inside else FUZZY_CUTOFF)
+                    match = self.fuzzy_key(key, strict=bool(exact_inside))
                     found = self.lookup(match) if match and all(t in match for t in exact_inside) else None
                 else:
                     match = None

@@ -54,7 +54,7 @@ DISCREPANCY = _rx(r"\b(conflict\w*|disagree\w*|discrepan\w*|contradict\w*|incons
 GAPS = _rx(r"\b(mis+ing|not reported|unreported|gaps?|no data|lack\w*|unknown|not available|unavailable|"
            r"did ?n[o']?t report|fail(ed|s)? to report|not (been )?(reported|specified|evaluated|given)|unspecified|"
            r"absent|what'?s missing|no (pfs|os|results?|numbers?|evidence)|without (data|results))\b")
-SAFETY = _rx(r"\b(saf\w*t\w*y|toxicit\w*|toxic|tox|adverse|side[- ]?ef+ects?|tolerab\w*|neutropenia|infections?|"
+SAFETY = _rx(r"\b(saf\w*t\w*y|tox\w*|adverse|side[- ]?ef+ects?|tolerab\w*|neutropenia|infections?|"
              r"neuropathy|pneumonia|thrombocytopenia|ocular|teaes?|aes)\b")
 FACTS = _rx(r"\b(nct|registry|registration|clinicaltrials(\.gov)?|eudract|identifier|trial number|what phase|"
             r"which phase|phase of|design(ed)?|randomi[sz](ed|ation)|inclusion|exclusion|eligib\w*|criteria|criterion|"
