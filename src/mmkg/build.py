@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,9 +15,8 @@ from mmkg import __version__
 from mmkg.errors import BuildInvalid
 from mmkg.inference import apply_rules
 from mmkg.loader import LoadedData, SourceFile, extra_files, load_files, project_files
-from mmkg.namespaces import PREFIXES
 from mmkg.paths import cache_dir, project_root, rules_dir, shapes_dir, sources_dir
-from mmkg.query import solutions, term_value
+from mmkg.query import graph_counts, solutions, term_value
 from mmkg.validation import ValidationReport, check_quotes, validate_graph
 
 
@@ -103,24 +101,13 @@ def build(extra: list[Path] | None = None, *, use_cache: bool = True) -> Build:
 
 def stats(store: ox.Store) -> dict[str, dict[str, int]]:
     """Triples per named graph and instances per class (over the union of graphs)."""
-    per_graph: Counter[str] = Counter()
-    for quad in store:
-        g = quad.graph_name
-        per_graph[g.value if isinstance(g, ox.NamedNode) else "(default graph)"] += 1
     per_class: dict[str, int] = {}
     query = "SELECT ?class (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?class } GROUP BY ?class ORDER BY ?class"
     for row in solutions(store, query):
         cls = row["class"]
         if isinstance(cls, ox.NamedNode):
             per_class[cls.value] = int(term_value(row["n"]))
-    return {"graphs": dict(sorted(per_graph.items())), "classes": per_class}
-
-
-def shorten(iri: str) -> str:
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
+    return {"graphs": graph_counts(store, include_default=True), "classes": per_class}
 
 
 def stats_json(store: ox.Store) -> str:

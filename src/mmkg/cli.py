@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from mmkg.build import build, relative, run_build, shorten, stats
+from mmkg.build import build, relative, run_build, stats
 from mmkg.errors import BuildInvalid, MmkgError
+from mmkg.namespaces import curie
 from mmkg.paths import project_root
 
 
@@ -39,7 +40,7 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     print("instances per class")
     for cls, n in s["classes"].items():
         if args.all or cls.startswith("https://w3id.org/mmkg/"):
-            print(f"  {n:>7}  {shorten(cls)}")
+            print(f"  {n:>7}  {curie(cls)}")
     return 0
 
 

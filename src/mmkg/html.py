@@ -11,7 +11,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from mmkg.namespaces import ID, PREFIXES
+from mmkg.namespaces import ID, curie
 from mmkg.query import term_value
 
 _LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
@@ -20,13 +20,6 @@ _TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _DEFINITION = ox.NamedNode("http://www.w3.org/2004/02/skos/core#definition")
 
 _STYLE = (Path(__file__).parent / "static" / "entity.css").read_text(encoding="utf-8")
-
-
-def curie(iri: str) -> str:
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
 
 
 def local_href(iri: str, base: str) -> str:

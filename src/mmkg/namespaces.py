@@ -43,7 +43,16 @@ PREFIXES: dict[str, str] = {
     "datacut": ID + "data-cut/",
     "discrepancy": ID + "discrepancy/",
     "mmsh": BASE + "shapes#",
+    "sh": "http://www.w3.org/ns/shacl#",
 }
+
+
+def curie(iri: str) -> str:
+    """An IRI as prefix:local with the project's prefixes, or unchanged."""
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
 
 
 def sparql_prologue() -> str:

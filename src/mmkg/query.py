@@ -32,6 +32,18 @@ def triples(store: ox.Store, query: str, **kwargs: Any) -> ox.QueryTriples:
     return result
 
 
+def graph_counts(store: ox.Store, *, include_default: bool = False) -> dict[str, int]:
+    """Quads per named graph (and, if asked, in the default graph), sorted by graph IRI."""
+    counts: dict[str, int] = {}
+    for quad in store:
+        g = quad.graph_name
+        if isinstance(g, ox.NamedNode):
+            counts[g.value] = counts.get(g.value, 0) + 1
+        elif include_default:
+            counts["(default graph)"] = counts.get("(default graph)", 0) + 1
+    return dict(sorted(counts.items()))
+
+
 def term_value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
     return str(term) if isinstance(term, ox.Triple) else term.value
 

@@ -60,21 +60,18 @@ def service_description(endpoint: str, graphs: list[str], media: str) -> bytes:
     return _serialize(turtle, media)
 
 
-def void_description(store: ox.Store, base_url: str, media: str) -> bytes:
-    """VoID: size, classes, named graphs (as subsets), licence, vocabulary and example resources."""
+def void_description(store: ox.Store, graphs: dict[str, int], base_url: str, media: str) -> bytes:
+    """VoID: size, classes, named graphs (as subsets, with the quad counts the served graph holds), licence,
+    vocabulary and example resources."""
     total = len(store)
     class_rows = solutions(store, "SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?c "
                                   "FILTER(STRSTARTS(STR(?c), STR(mm:))) } GROUP BY ?c")
     classes = sorted((term_value(row["c"]), int(term_value(row["n"]))) for row in class_rows)
-    graph_counts: dict[str, int] = {}
-    for quad in store:
-        if isinstance(quad.graph_name, ox.NamedNode):
-            graph_counts[quad.graph_name.value] = graph_counts.get(quad.graph_name.value, 0) + 1
     partitions = "\n".join(
         f"    void:classPartition [ void:class <{c}> ; void:entities {n} ] ;" for c, n in classes)
     subsets = "\n".join(
         f"    void:subset [ a void:Dataset ; sd:name <{g}> ; void:triples {n} ] ;"
-        for g, n in sorted(graph_counts.items()))
+        for g, n in sorted(graphs.items()))
     examples = ", ".join(f"<{ID}{e}>" for e in ("trial/castor", "regimen/dara-kd", "drug/daratumumab",
                                                      "population/len-refractory-1-prior-line"))
     distinct_subjects = term_value(next(iter(solutions(

@@ -8,7 +8,6 @@ import hashlib
 import os
 import tempfile
 import threading
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from mmkg.build import Build
 from mmkg.errors import MmkgError, ParseFailure
 from mmkg.executor import QueryExecutor, open_data
 from mmkg.paths import cache_dir
+from mmkg.query import graph_counts
 
 _HASH_MARKER = "mmkg-content-hash"
 
@@ -45,14 +45,6 @@ class ServedGraph:
     graphs: dict[str, int]
     executor: QueryExecutor | None
     data_path: Path
-
-
-def _graph_counts(store: ox.Store) -> dict[str, int]:
-    counts: Counter[str] = Counter()
-    for quad in store:
-        if isinstance(quad.graph_name, ox.NamedNode):
-            counts[quad.graph_name.value] += 1
-    return dict(sorted(counts.items()))
 
 
 def _add_extra_graphs(store: ox.Store, extras: list[ExtraGraph]) -> None:
@@ -108,7 +100,7 @@ class GraphHolder:
                 workers: int = 0, timeout_s: float = 10.0) -> ServedGraph:
         store, data_path, key = prepare_data(build, extras or [], store_path)
         executor = QueryExecutor(data_path, workers=workers, timeout_s=timeout_s) if workers else None
-        served = ServedGraph(store, key, len(store), _graph_counts(store), executor, data_path)
+        served = ServedGraph(store, key, len(store), graph_counts(store), executor, data_path)
         with self._lock:
             previous, self._current = self._current, served
         if previous is not None and previous.executor is not None:

@@ -12,7 +12,7 @@ from pyshacl import validate as shacl_validate
 from rdflib import RDF, Graph, Namespace
 from rdflib.term import Node
 
-from mmkg.namespaces import MM, PREFIXES, PROV
+from mmkg.namespaces import MM, PROV, curie
 from mmkg.paths import ontology_dir, shapes_dir
 from mmkg.query import solutions
 from mmkg.sources import SOURCE_FILES, quote_found, source_text
@@ -40,12 +40,7 @@ class Violation:
 
     def render(self, root: Path | None = None) -> str:
         def short(iri: str | None) -> str:
-            if iri is None:
-                return "-"
-            for prefix, ns in PREFIXES.items():
-                if iri.startswith(ns):
-                    return f"{prefix}:{iri[len(ns):]}"
-            return iri if not iri.startswith("http://www.w3.org/ns/shacl#") else "sh:" + iri.split("#")[1]
+            return "-" if iri is None else curie(iri)
 
         where = ", ".join(str(p.relative_to(root)) if root and p.is_relative_to(root) else str(p) for p in self.files)
         lines = [

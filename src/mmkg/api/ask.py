@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request
 
+from mmkg.api.deps import served_store
 from mmkg.api.rest import run_template
 from mmkg.ask.answer import answer_question
 from mmkg.templates import TemplateError, load_templates
@@ -14,17 +15,10 @@ router = APIRouter(prefix="/api", tags=["questions"])
 MAX_QUESTION_CHARS = 2000
 
 
-def _store(request: Request) -> Any:
-    served = request.app.state.graphs.current
-    if served is None:
-        raise HTTPException(503, "the graph is not loaded yet")
-    return served.store
-
-
 @router.get("/ask", summary="Answer a question in plain words (HTTP 200 whether understood or not)")
 def ask_get(request: Request, q: str = Query(..., max_length=MAX_QUESTION_CHARS, description="the question")
             ) -> dict[str, Any]:
-    return answer_question(q, _store(request))
+    return answer_question(q, served_store(request))
 
 
 QuestionBody = Annotated[dict[str, str], Body(examples=[{"q": "PFS of PVd in Len-R after 1 LOT"}])]
@@ -36,7 +30,7 @@ def ask_post(request: Request, body: QuestionBody) -> dict[str, Any]:
     question = body.get("q") or body.get("question") or ""
     if not question or len(question) > MAX_QUESTION_CHARS:
         raise HTTPException(422, f"send {{\"q\": \"your question\"}} of at most {MAX_QUESTION_CHARS} characters")
-    return answer_question(question, _store(request))
+    return answer_question(question, served_store(request))
 
 
 @router.get("/templates", summary="The query templates, with their slots and example questions")

@@ -9,6 +9,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
+from mmkg.api.deps import served_graph
 from mmkg.api.negotiation import GRAPH_TYPES, HTML, NotAcceptable, choose
 from mmkg.api.rest import run_template
 from mmkg.describe import describe, exists
@@ -44,9 +45,7 @@ def _evidence(request: Request, store: ox.Store, iri: str) -> tuple[list[Any], l
 
 @router.get("/id/{path:path}", summary="Dereference an mmkg IRI (Turtle, JSON-LD, N-Triples, RDF/XML or HTML)")
 def entity(request: Request, path: str) -> Response:
-    served = request.app.state.graphs.current
-    if served is None:
-        raise HTTPException(503, "the graph is not loaded yet")
+    served = served_graph(request)
     iri = ID + path
     try:
         ox.NamedNode(iri)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Query, Request
 
+from mmkg.api.deps import served_store
 from mmkg.query import solutions
 from mmkg.resolve import UnknownEntity
 from mmkg.resolve import resolve as resolve_entity
@@ -35,13 +36,6 @@ def _json_value(term: Any) -> Any:
     return term.value
 
 
-def _store(request: Request) -> ox.Store:
-    served = request.app.state.graphs.current
-    if served is None:
-        raise HTTPException(503, "the graph is not loaded yet")
-    return served.store
-
-
 def resolve(store: ox.Store, kind: str, value: str) -> ox.NamedNode:
     """resolve.resolve, with an unknown or ambiguous id answered 422."""
     try:
@@ -63,7 +57,7 @@ def run_template(request: Request, template_id: str, filters: dict[str, str | ox
                  limit: int = 1000, offset: int = 0) -> dict[str, Any]:
     """Run a template with filters: user-given ids/labels are resolved to IRIs (422 when unknown);
     an ox.NamedNode is taken as already resolved."""
-    store = _store(request)
+    store = served_store(request)
     t = template(template_id)
     slot_names = {s.name for s in t.slots}
     slots: dict[str, ox.NamedNode | ox.Literal] = {}
@@ -95,7 +89,7 @@ def trials(request: Request, regimen: str | None = None, drug: str | None = None
 
 @router.get("/trials/{trial_id}", summary="One study: its facts, results, data gaps and what the sources say of it")
 def trial(request: Request, trial_id: str) -> dict[str, Any]:
-    store = _store(request)
+    store = served_store(request)
     try:
         iri = resolve(store, "trial", trial_id)
     except HTTPException as exc:

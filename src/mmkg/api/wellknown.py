@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
+from mmkg.api.deps import served_graph
 from mmkg.api.negotiation import GRAPH_TYPES, NotAcceptable, choose
 from mmkg.service import void_description
 
@@ -17,7 +18,5 @@ def void(request: Request) -> Response:
         media = choose(GRAPH_TYPES, request.headers.get("accept"), request.query_params.getlist("format"), graph=True)
     except NotAcceptable as exc:
         return PlainTextResponse(str(exc) + "\n", status_code=406)
-    served = request.app.state.graphs.current
-    if served is None:
-        return PlainTextResponse("the graph is not loaded yet\n", status_code=503)
-    return Response(void_description(served.store, str(request.base_url), media), media_type=media)
+    served = served_graph(request)
+    return Response(void_description(served.store, served.graphs, str(request.base_url), media), media_type=media)
