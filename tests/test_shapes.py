@@ -45,6 +45,9 @@ HEADER_PREFIXES = {
     "rdfs": str(RDFS),
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "prov": "http://www.w3.org/ns/prov#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "sssom": "https://w3id.org/sssom/",
+    "pav": "http://purl.org/pav/",
 }
 
 # Constraint parameters -> the component that reports them (only those the shapes use; an unknown parameter
@@ -67,6 +70,7 @@ COMPONENT_OF_PARAMETER: dict[Node, URIRef] = {
     SH["not"]: SH.NotConstraintComponent,
     SH.equals: SH.EqualsConstraintComponent,
     SH.sparql: SH.SPARQLConstraintComponent,
+    SH.hasValue: SH.HasValueConstraintComponent,
 }
 # Shape triples that are not constraints.
 NON_CONSTRAINT: set[Node] = {
@@ -76,6 +80,7 @@ NON_CONSTRAINT: set[Node] = {
     SH.message,
     SH.targetClass,
     SH.targetObjectsOf,
+    SH.targetSubjectsOf,
     SH.target,
     SH.property,
     SH.path,

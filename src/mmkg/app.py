@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from mmkg import __version__
-from mmkg.api import ask, health, linked_data, rest, sparql, wellknown
+from mmkg.api import ask, external, health, linked_data, rest, sparql, wellknown
 from mmkg.settings import Settings
 from mmkg.store import GraphHolder
 
@@ -27,6 +27,7 @@ def create_app(settings: Settings, graphs: GraphHolder) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(wellknown.router)
     app.include_router(rest.router)
+    app.include_router(external.router)
     app.include_router(linked_data.router)
     app.include_router(ask.router)
     return app

@@ -1,4 +1,4 @@
-"""The `mmkg` command: validate, stats, build, results, table, serve."""
+"""The `mmkg` command: validate, stats, build, results, table, ask, mappings, external, mcp, serve."""
 
 from __future__ import annotations
 
@@ -81,7 +81,64 @@ def _cmd_mcp(args: argparse.Namespace) -> int:
     return mcp_main()
 
 
+def _entity(store: ox.Store, value: str) -> ox.NamedNode:
+    """An entity given as IRI, CURIE-like id path (drug/lenalidomide) or prefixed name (drug:lenalidomide)."""
+    from mmkg.namespaces import ID, PREFIXES
+
+    prefix, sep, local = value.partition(":")
+    if value.startswith(("http://", "https://")):
+        iri = value
+    elif sep and prefix in PREFIXES:
+        iri = PREFIXES[prefix] + local
+    else:
+        iri = ID + value.strip("/")
+    node = ox.NamedNode(iri)
+    if not any(True for _ in store.quads_for_pattern(node, None, None)):
+        raise MmkgError(f"no entity {value!r} in the graph; give an IRI or an id such as drug/lenalidomide")
+    return node
+
+
+def _cmd_mappings(args: argparse.Namespace) -> int:
+    from mmkg.query import solutions
+    from mmkg.templates import template
+
+    store = build().store
+    slots: dict[str, ox.NamedNode | ox.Literal] = {"entity": _entity(store, args.entity)} if args.entity else {}
+    for row in solutions(store, template("mappings").bind(slots)):
+        subject = curie(row["subject"].value)
+        if row["is_gap"].value == "true":
+            print(f"{subject}\tNO TERM FOUND in {row['scheme'].value.rsplit('/', 1)[-1]}\t{row['evidence'].value}")
+        else:
+            conf = row["confidence"].value if row["confidence"] is not None else ""
+            print(f"{subject}\t{curie(row['predicate'].value)}\t{row['target'].value}\t{conf}")
+    return 0
+
+
+def _cmd_external(args: argparse.Namespace) -> int:
+    import json
+
+    from mmkg.external import ExternalEndpoint, enrich
+
+    store = build().store
+    spec = args.endpoint if "=" in args.endpoint else f"cli={args.endpoint}"
+    endpoint = ExternalEndpoint.parse(spec)
+    result = enrich(store, _entity(store, args.entity), endpoint, timeout_s=args.timeout, limit=args.limit)
+    if args.json:
+        print(json.dumps(result.as_json(), indent=2))
+        return 0
+    print(f"{curie(result.entity)}: {len(result.mappings)} mapped IRI(s); "
+          f"{len(result.facts)} fact(s) from {endpoint.url}")
+    for f in result.facts:
+        prop = f["property_label"] or curie(f["property"])
+        value = f["value"] + (f" ({f['value_label']})" if f["value_label"] else "")
+        print(f"  {f['subject']}\t{prop}\t{value}")
+    if result.truncated:
+        print(f"  … truncated at {args.limit} facts (--limit)")
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
+    from mmkg.external import ExternalEndpoint
     from mmkg.server import serve
     from mmkg.settings import Settings
     from mmkg.store import ExtraGraph
@@ -91,6 +148,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         query_workers=args.workers, store_path=Path(args.store_path) if args.store_path else None,
         extra_graphs=[ExtraGraph.parse_option(e) for e in args.extra_graph],
         federation_allow=tuple(args.federation_allow),
+        external_endpoints=tuple(ExternalEndpoint.parse(e) for e in args.external_endpoint),
+        external_timeout_s=args.external_timeout,
     )
     serve(settings)
     return 0
@@ -127,6 +186,18 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="print the whole answer object as JSON")
     a.set_defaults(func=_cmd_ask)
 
+    mp = sub.add_parser("mappings", help="an entity's links to ChEBI, NCIt, DrugBank, ATC, NCT… and its mapping gaps")
+    mp.add_argument("entity", nargs="?", help="IRI or id (drug/lenalidomide, trial:castor); default: every mapping")
+    mp.set_defaults(func=_cmd_mappings)
+
+    ex = sub.add_parser("external", help="facts an external SPARQL endpoint holds about an entity's mapped IRIs")
+    ex.add_argument("entity", help="IRI or id (drug/lenalidomide; a regimen asks about its drugs)")
+    ex.add_argument("--endpoint", required=True, metavar="URL", help="the external SPARQL endpoint (or NAME=URL)")
+    ex.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the endpoint (default 5)")
+    ex.add_argument("--limit", type=int, default=500, help="most facts to fetch (default 500)")
+    ex.add_argument("--json", action="store_true", help="print the whole answer as JSON")
+    ex.set_defaults(func=_cmd_external)
+
     m = sub.add_parser("mcp", help="run a Model Context Protocol server on stdio (one tool per template)")
     m.set_defaults(func=_cmd_mcp)
 
@@ -141,6 +212,10 @@ def parser() -> argparse.ArgumentParser:
                     help="also serve FILE as the named graph IRI (repeatable; parsed, not validated)")
     sv.add_argument("--federation-allow", action="append", default=[], metavar="URL",
                     help="a SPARQL endpoint queries may reach with SERVICE (repeatable; default: none)")
+    sv.add_argument("--external-endpoint", action="append", default=[], metavar="NAME=URL",
+                    help="an external SPARQL endpoint /api/entities/…/external may ask (repeatable; default: none)")
+    sv.add_argument("--external-timeout", type=float, default=5.0,
+                    help="seconds to wait for an external endpoint (default 5)")
     sv.set_defaults(func=_cmd_serve)
     return p
 

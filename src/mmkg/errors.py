@@ -14,8 +14,8 @@ class MmkgError(Exception):
 
 
 class ParseFailure(MmkgError):
-    def __init__(self, path: Path, detail: str) -> None:
-        super().__init__(f"{path}: not valid Turtle: {detail}. Fix the syntax at the line and column given.")
+    def __init__(self, path: Path, detail: str, *, language: str = "Turtle") -> None:
+        super().__init__(f"{path}: not valid {language}: {detail}. Fix the syntax at the line (and column) given.")
         self.path = path
         self.detail = detail
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from mmkg.errors import ParseFailure
-from mmkg.namespaces import ONTOLOGY_GRAPH, curated_graph
-from mmkg.paths import graph_dir, ontology_dir
+from mmkg.mappings import mapping_triples, read_sssom, sssom_files
+from mmkg.namespaces import MAPPINGS_GRAPH, ONTOLOGY_GRAPH, curated_graph
+from mmkg.paths import graph_dir, mappings_dir, ontology_dir
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ def project_files() -> list[SourceFile]:
     """Every Turtle file of the build, with its named graph (design notes, 'Named graphs').
 
     ontology/*.ttl → graph/ontology; graph/<dir>/*.ttl → graph/curated/<dir>;
-    graph/<name>.ttl → graph/curated/<name>.
+    graph/<name>.ttl → graph/curated/<name>; mappings/*.sssom.tsv → graph/mappings.
     """
     files = [SourceFile(p, ONTOLOGY_GRAPH) for p in sorted(ontology_dir().glob("*.ttl"))]
     root = graph_dir()
@@ -43,6 +44,7 @@ def project_files() -> list[SourceFile]:
         rel = path.relative_to(root)
         name = rel.parts[0] if len(rel.parts) > 1 else path.stem
         files.append(SourceFile(path, curated_graph(name)))
+    files += [SourceFile(p, MAPPINGS_GRAPH) for p in sssom_files(mappings_dir())]
     return files
 
 
@@ -56,15 +58,21 @@ def load_files(files: Iterable[SourceFile]) -> LoadedData:
     for source in files:
         data.files.append(source)
         graph = ox.NamedNode(source.graph)
-        try:
-            with source.path.open("rb") as handle:
-                triples = list(ox.parse(handle, format=ox.RdfFormat.TURTLE, base_iri=source.path.as_uri()))
-        except SyntaxError as exc:
-            raise ParseFailure(source.path, str(exc)) from exc
-        except OSError as exc:
-            raise ParseFailure(source.path, f"cannot read: {exc}") from exc
-        for t in triples:
+        for t in read_triples(source.path):
             data.quads.append(ox.Quad(t.subject, t.predicate, t.object, graph))
             if isinstance(t.subject, ox.NamedNode):
                 data.subject_files.setdefault(t.subject.value, set()).add(source.path)
     return data
+
+
+def read_triples(path: Path) -> list[ox.Triple]:
+    """A Turtle file's triples, or an SSSOM mapping file's RDF (mmkg.mappings)."""
+    if path.name.endswith(".sssom.tsv"):
+        return mapping_triples(read_sssom(path))
+    try:
+        with path.open("rb") as handle:
+            return list(ox.parse(handle, format=ox.RdfFormat.TURTLE, base_iri=path.as_uri()))
+    except SyntaxError as exc:
+        raise ParseFailure(path, str(exc)) from exc
+    except OSError as exc:
+        raise ParseFailure(path, f"cannot read: {exc}") from exc

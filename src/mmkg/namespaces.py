@@ -42,6 +42,12 @@ PREFIXES: dict[str, str] = {
     "approval": ID + "approval/",
     "datacut": ID + "data-cut/",
     "discrepancy": ID + "discrepancy/",
+    "disease": ID + "disease/",
+    "mapping": ID + "mapping/",
+    "scheme": ID + "scheme/",
+    "sssom": "https://w3id.org/sssom/",
+    "semapv": "https://w3id.org/semapv/vocab/",
+    "pav": "http://purl.org/pav/",
     "mmsh": BASE + "shapes#",
     "sh": "http://www.w3.org/ns/shacl#",
 }

@@ -20,6 +20,10 @@ def graph_dir() -> Path:
     return project_root() / "graph"
 
 
+def mappings_dir() -> Path:
+    return project_root() / "mappings"
+
+
 def shapes_dir() -> Path:
     return project_root() / "shapes"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mmkg.external import DEFAULT_TIMEOUT_S, ExternalEndpoint
 from mmkg.store import ExtraGraph
 
 
@@ -20,6 +21,9 @@ class Settings:
     # SPARQL endpoints a query may reach with SERVICE; empty: federated queries are refused (no server-side
     # requests to addresses a client chooses)
     federation_allow: tuple[str, ...] = ()
+    # SPARQL endpoints /api/entities/…/external may ask about the IRIs an entity is mapped to (operator's choice)
+    external_endpoints: tuple[ExternalEndpoint, ...] = ()
+    external_timeout_s: float = DEFAULT_TIMEOUT_S
 
     @property
     def url(self) -> str:
