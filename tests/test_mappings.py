@@ -296,3 +296,39 @@ def test_cli_mappings_lists_links_and_gaps() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "skos:closeMatch\thttp://purl.obolibrary.org/obo/NCIT_C82653" in proc.stdout
     assert "NO TERM FOUND in chebi" in proc.stdout
+
+
+def test_void_describes_a_linkset_per_scheme(live_server) -> None:
+    r = httpx.get(live_server.url + ".well-known/void", headers={"Accept": "text/turtle"}, timeout=30)
+    g = Graph().parse(data=r.text, format="turtle")
+    void = Namespace("http://rdfs.org/ns/void#")
+    chebi = URIRef("https://bioregistry.io/registry/chebi")
+    counts = {str(g.value(ls, void.linkPredicate)): int(g.value(ls, void.triples))  # type: ignore[arg-type]
+              for ls in g.subjects(void.objectsTarget, chebi)}
+    expected: dict[str, int] = {}
+    for row in rows():
+        if row["object_source"] == "bioregistry:chebi" and row["object_id"] != "sssom:NoTermFound":
+            key = "http://www.w3.org/2004/02/skos/core#" + row["predicate_id"].split(":")[1]
+            expected[key] = expected.get(key, 0) + 1
+    assert counts == expected and counts
+
+
+@pytest.mark.parametrize(("question", "target"), [
+    ("What is the ChEBI id of lenalidomide?", "http://purl.obolibrary.org/obo/CHEBI_63791"),
+    ("ATC code of bortezomib", "https://www.whocc.no/atc_ddd_index/?code=L01XG01"),
+    ("drugbank id for carfilzomb", "https://go.drugbank.com/drugs/DB08889"),
+    ("external identifiers of proteasome inhibitors", "https://www.whocc.no/atc_ddd_index/?code=L01XG"),
+])
+def test_ask_for_identifiers(store, question: str, target: str) -> None:
+    from mmkg.ask.answer import answer_question
+
+    a = answer_question(question, store)
+    assert a["understood"] and a["template"] == "mappings"
+    assert target in {r["target"] for r in a["rows"]} and target in a["answer"]
+
+
+def test_ask_for_an_identifier_that_was_not_verified_says_so(store) -> None:
+    from mmkg.ask.answer import answer_question
+
+    a = answer_question("MeSH id of daratumumab", store)
+    assert a["template"] == "mappings" and "No identifier verified in: chebi, mesh" in a["answer"]

@@ -72,6 +72,14 @@ def void_description(store: ox.Store, graphs: dict[str, int], base_url: str, med
     subsets = "\n".join(
         f"    void:subset [ a void:Dataset ; sd:name <{g}> ; void:triples {n} ] ;"
         for g, n in sorted(graphs.items()))
+    # one void:Linkset per (mapping predicate, target scheme), counted from the SSSOM axioms (gaps excluded)
+    link_rows = solutions(store, "SELECT ?p ?scheme (COUNT(?m) AS ?n) WHERE { ?m owl:annotatedProperty ?p ; "
+                                 "sssom:object_source ?scheme FILTER NOT EXISTS { ?m a mm:MappingGap } } "
+                                 "GROUP BY ?p ?scheme ORDER BY ?scheme ?p")
+    linksets = "\n".join(
+        f"    void:subset [ a void:Linkset ; void:linkPredicate <{term_value(r['p'])}> ; "
+        f"void:objectsTarget <{term_value(r['scheme'])}> ; void:triples {term_value(r['n'])} ] ;"
+        for r in link_rows)
     examples = ", ".join(f"<{ID}{e}>" for e in ("trial/castor", "regimen/dara-kd", "drug/daratumumab",
                                                      "population/len-refractory-1-prior-line"))
     distinct_subjects = term_value(next(iter(solutions(
@@ -95,6 +103,7 @@ def void_description(store: ox.Store, graphs: dict[str, int], base_url: str, med
     void:exampleResource {examples} ;
 {partitions}
 {subsets}
+{linksets}
     void:feature <http://www.w3.org/ns/formats/Turtle> .
 """
     return _serialize(turtle, media)

@@ -212,6 +212,12 @@ def _sentence(u: Understanding, rows: list[dict[str, str]]) -> str:
         facts = [f"{r['fact']}: {r['value']}" for r in rows if r.get("value") and not r.get("quote")]
         return (f"{u.labels.get('study', '')}: " + "; ".join(facts[:8]) + f" — and {len(rows) - len(facts)} "
                 "statements of the sources in the table.")
+    if t == "mappings":
+        links = [f"{r['scheme'].rsplit('/', 1)[-1]} {r['target']} ({r['predicate'].rsplit('#', 1)[-1]})"
+                 for r in rows if r.get("is_gap") != "true"]
+        none = sorted({r["scheme"].rsplit("/", 1)[-1] for r in rows if r.get("is_gap") == "true"})
+        sentence = f"{u.labels.get('entity', '')}: " + ("; ".join(links) if links else "no verified identifier")
+        return sentence + (f". No identifier verified in: {', '.join(none)}." if none else ".")
     if t == "safety":
         rows = _dedupe(rows, "finding")
         events = sorted({e for r in rows for e in (r.get("events") or "").split(", ") if e})

@@ -30,6 +30,7 @@ TEMPLATE_SLOTS: dict[str, set[str]] = {
     "list-sources": set(),
     "list-populations": set(),
     "list-drug-classes": set(),
+    "mappings": {"entity"},
 }
 
 # Two populations named together mean their intersection.
@@ -60,6 +61,9 @@ FACTS = _rx(r"\b(nct|registry|registration|clinicaltrials(\.gov)?|eudract|identi
             r"which phase|phase of|design(ed)?|randomi[sz](ed|ation)|inclusion|exclusion|eligib\w*|criteria|criterion|"
             r"doses?|dosing|dosed|schedule|enrol?l?ment|enrol?l?ed|planned|comparator arm|control arm|arms?|"
             r"follow[- ]?up|followed|f/u|objec?t\w*|primary end[- ]?point|status|phase(?!\s*\d|\s*i))\b")
+MAPPING = _rx(r"\b(chebi|ncit|nci thesaurus|drugbank|atc( codes?)?|mesh|wikidata|mondo|doid|icd[- ]?10|"
+              r"ontology (ids?|codes?|terms?)|external (ids?|identifiers?|codes?)|mapped|mappings?|"
+              r"cross[- ]?references?|xrefs?)\b")
 OTHER = _rx(r"\b(real[- ]world|real[- ]life|retrospective|pooled|meta[- ]analys\w*|indirect\w*|maic|"
             r"matching[- ]adjusted)\b")
 RANKING = _rx(r"\b(best|longest|highest|top|rank\w*|most (effective|active|efficacious)|greatest|lowest|strongest|"
@@ -136,6 +140,8 @@ def understand(question: str, lexicon: Lexicon) -> Understanding:
         template = "gaps"
     elif (OTHER.search(text) or has("kind")) and not (has("endpoint") and has("study")):
         template = "other-studies"
+    elif MAPPING.search(text) and (has("drug") or has("drug_class")) and not has("study"):
+        template = "mappings"
     elif FACTS.search(text) and has("study") and not has("population") and not COUNT.search(text.split("enrol")[0]):
         template = "trial-facts"
     elif TRIALS.search(text) and not has("endpoint") and not has("study") and not COUNT.search(text):
@@ -189,6 +195,11 @@ def _set(result: Understanding, slot: str, iri: str, label: str) -> None:
 def _fill_slots(result: Understanding, text: str, found: dict[str, list[Mention]], lexicon: Lexicon) -> None:
     template = result.template
     assert template is not None
+    if template == "mappings":
+        # the entity whose links are asked for: the first drug, else the first drug class
+        for m in (found.get("drug") or found.get("drug_class") or [])[:1]:
+            _set(result, "entity", m.entity.iri, m.entity.label)
+        return
     populations = [m.entity for m in found.get("population", [])]
     if populations:
         iris = {p.iri for p in populations}
