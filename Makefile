@@ -31,9 +31,11 @@ test: setup  ## install system test dependencies, then run lint, type checks and
 validate: setup  ## validate ontology + curated graph (SHACL, quotes, build)
 	$(VENV)/bin/mmkg validate
 
-bench: setup  ## run the benchmarks (a few minutes): bench/RESULTS-ask.md and bench/RESULTS.md
+bench: setup  ## run the benchmarks (a few minutes): bench/RESULTS-ask.md, bench/RESULTS.md, bench/RESULTS-scale.md
 	bash scripts/install-bench-deps.sh
 	$(PY) bench/ask_latency.py
 	$(PY) bench/run.py
+	$(PY) bench/scale.py
+	.venv-bench/bin/python bench/plot_scale.py
 
 .PHONY: help setup serve test validate bench

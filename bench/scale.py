@@ -1,0 +1,148 @@
+"""How mmkg's cost grows with the graph: load, inference, memory and template latency on the embedded store, at
+10 k, 100 k and 1 M synthetic triples (10 M with --sizes), each size in its own process so memory is its own.
+
+    .venv/bin/python bench/scale.py [--sizes 10000,100000,1000000] [--runs 30]
+
+Writes bench/RESULTS-scale.md and bench/scale.json (read by bench/plot_scale.py for the log-log PNG). The graph at
+each size is the curated build (ontology, both reviews, mappings) plus bench/synth.py's synthetic evidence; the
+inference rules run over the union, as in a build, so the defined regimen classes and derived gaps exist.
+Latency is in-process (pyoxigraph, no HTTP): the store's own cost; bench/run.py measures the HTTP layer.
+The baseline of each run is the same query on the smallest size, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+ID = "https://w3id.org/mmkg/id/"
+MM = "https://w3id.org/mmkg/vocab#"
+# one typical call per template family, with slots as the question layer would bind them
+CASES: list[tuple[str, str, dict[str, str]]] = [
+    ("results: regimen × population", "results", {"regimen": ID + "regimen/kd",
+                                                  "population": ID + "population/len-refractory-1-prior-line"}),
+    ("results: regimen class × population", "results", {"regimen_class": MM + "AntiCD38Regimen",
+                                                        "population": ID + "population/len-refractory-1-prior-line"}),
+    ("gaps: population", "gaps", {"population": ID + "population/len-refractory-1-prior-line"}),
+    ("derived gaps (all)", "derived-gaps", {}),
+    ("trials by drug", "list-trials", {"drug": ID + "drug/daratumumab"}),
+    ("ranking: median PFS × population", "ranking", {"endpoint": ID + "endpoint/median-pfs",
+                                                      "population": ID + "population/len-refractory"}),
+    ("head-to-head", "head-to-head", {"regimen": ID + "regimen/kd", "regimen2": ID + "regimen/vd"}),
+    ("trial facts", "trial-facts", {"study": ID + "trial/synth-0"}),
+    ("what the sources say (entity)", "assertions-about", {"entity": ID + "trial/synth-0"}),
+    ("mappings of a drug", "mappings", {"entity": ID + "drug/lenalidomide"}),
+]
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def measure(size: int, runs: int) -> dict[str, object]:
+    """One size, in this process: build the store, run every case `runs` times."""
+    from synth import Synth
+
+    from mmkg.build import build
+    from mmkg.inference import apply_rules
+    from mmkg.query import solutions
+    from mmkg.templates import template
+
+    base_rss = rss_mb()
+    t0 = time.perf_counter()
+    curated = build()  # the cached, validated build
+    quads = list(Synth().quads(size))
+    generated = time.perf_counter() - t0
+    store = ox.Store()
+    t0 = time.perf_counter()
+    inferred_graph = ox.NamedNode("https://w3id.org/mmkg/graph/inferred")  # recomputed below, over the union
+    store.bulk_extend(q for q in curated.store if q.graph_name != inferred_graph)
+    store.bulk_extend(quads)
+    loaded = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    apply_rules(store)
+    inferred = time.perf_counter() - t0
+    del quads
+    out: dict[str, object] = {"size": size, "quads": len(store), "generate_s": generated, "load_s": loaded,
+                              "inference_s": inferred, "rss_mb": rss_mb() - base_rss, "cases": {}}
+    cases: dict[str, dict[str, float]] = {}
+    for name, tid, slots in CASES:
+        query = template(tid).bind({k: ox.NamedNode(v) for k, v in slots.items()})
+        rows = len(list(solutions(store, query)))  # warm-up, and the answer size
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            for _row in solutions(store, query):
+                pass
+            times.append((time.perf_counter() - t0) * 1000)
+        times.sort()
+        p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+        cases[name] = {"p50_ms": statistics.median(times), "p99_ms": p99, "rows": rows}
+    out["cases"] = cases
+    return out
+
+
+def report(results: list[dict[str, object]], runs: int) -> str:
+    base = results[0]
+    lines = ["# Scale benchmark: embedded store (pyoxigraph)", "",
+             "`.venv/bin/python bench/scale.py` (also run by `make bench`). Curated build + bench/synth.py synthetic "
+             "evidence at each size, rules applied; each size in its own process. Latency in-process (no HTTP), "
+             f"{runs} runs per query after one warm-up; figures are medians (p50) and p99. Ratio: p50 at this size / "
+             f"p50 at the smallest size ({base['quads']:,} quads), measured in the same run. Machine: 2 cores, "
+             "shared and noisy.", "",
+             "| quads | generate (s) | load (s) | inference (s) | memory (MB, RSS growth) |",
+             "|---:|---:|---:|---:|---:|"]
+    for r in results:
+        lines.append(f"| {r['quads']:,} | {r['generate_s']:.1f} | {r['load_s']:.1f} | {r['inference_s']:.1f} | "
+                     f"{r['rss_mb']:.0f} |")
+    heads = " | ".join(f"{r['quads']:,}: p50 / p99 ms (rows, ×)" for r in results)
+    lines += ["", f"| query (template family) | {heads} |", "|---|" + "---:|" * len(results)]
+    base_cases = base["cases"]
+    assert isinstance(base_cases, dict)
+    for name, _tid, _slots in CASES:
+        cells = []
+        for r in results:
+            c = r["cases"][name]  # type: ignore[index]
+            ratio = c["p50_ms"] / base_cases[name]["p50_ms"]
+            cells.append(f"{c['p50_ms']:.2f} / {c['p99_ms']:.2f} ({c['rows']}, {ratio:.1f}×)")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated synthetic triple counts")
+    p.add_argument("--runs", type=int, default=30)
+    p.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: measure one size, print JSON
+    args = p.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one, args.runs)))
+        return 0
+    results = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        proc = subprocess.run([sys.executable, __file__, "--one", str(size), "--runs", str(args.runs)],
+                              capture_output=True, text=True, check=True)
+        results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        print(f"{size:>10,} synthetic: {results[-1]['quads']:,} quads, load {results[-1]['load_s']:.1f} s, "
+              f"inference {results[-1]['inference_s']:.1f} s", flush=True)
+    (ROOT / "bench" / "scale.json").write_text(json.dumps(results, indent=2))
+    (ROOT / "bench" / "RESULTS-scale.md").write_text(report(results, args.runs))
+    print("wrote bench/RESULTS-scale.md and bench/scale.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
