@@ -258,3 +258,10 @@ def test_cli_external_unreachable_is_an_error_not_a_traceback() -> None:
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2
     assert "unreachable" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_bad_external_endpoint_option_is_an_error_not_a_traceback() -> None:
+    proc = subprocess.run([sys.executable, "-m", "mmkg.cli", "serve", "--external-endpoint", "wikidata"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert "write NAME=URL" in proc.stderr and "Traceback" not in proc.stderr

@@ -92,8 +92,13 @@ def _entity(store: ox.Store, value: str) -> ox.NamedNode:
         iri = PREFIXES[prefix] + local
     else:
         iri = ID + value.strip("/")
-    node = ox.NamedNode(iri)
-    if not any(True for _ in store.quads_for_pattern(node, None, None)):
+    from mmkg.describe import exists
+
+    try:
+        node = ox.NamedNode(iri)
+    except ValueError:
+        raise MmkgError(f"not an IRI: {value!r}") from None
+    if not exists(store, node.value):
         raise MmkgError(f"no entity {value!r} in the graph; give an IRI or an id such as drug/lenalidomide")
     return node
 

@@ -38,7 +38,7 @@ class ExternalEndpoint:
     def parse(cls, spec: str) -> ExternalEndpoint:
         name, sep, url = spec.partition("=")
         if not sep or not name.strip() or not url.startswith(("http://", "https://")):
-            raise ValueError(f"external endpoint {spec!r}: write NAME=URL, e.g. wikidata=https://query.wikidata.org/sparql")
+            raise MmkgError(f"external endpoint {spec!r}: write NAME=URL, e.g. wikidata=https://query.wikidata.org/sparql")
         return cls(name.strip(), url.strip())
 
 

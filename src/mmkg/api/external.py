@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 
 from mmkg.api.deps import served_store
 from mmkg.api.rest import Limit, Offset, run_template
+from mmkg.describe import exists
 from mmkg.external import ExternalUnavailable, enrich
 from mmkg.namespaces import ID
 from mmkg.settings import Settings
@@ -21,7 +22,7 @@ def _entity(request: Request, kind: str, entity_id: str) -> ox.NamedNode:
         node = ox.NamedNode(f"{ID}{kind}/{entity_id}")
     except ValueError:
         raise HTTPException(404, f"no entity {kind}/{entity_id}") from None
-    if not any(True for _ in served_store(request).quads_for_pattern(node, None, None)):
+    if not exists(served_store(request), node.value):
         raise HTTPException(404, f"no entity {kind}/{entity_id} in the graph; its IRI would be {node.value}")
     return node
 
