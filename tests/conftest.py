@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -14,8 +15,10 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
+from mmkg import virtuoso as virtuoso_server
 from mmkg.build import Build, run_build
 from mmkg.namespaces import PREFIXES
+from mmkg.virtuoso import Virtuoso
 
 
 @pytest.fixture(scope="session")
@@ -60,13 +63,14 @@ class LiveServer:
         self.url = url
         self.process = process
         self.log = log
+        self.backend = "embedded"
 
     @property
     def sparql(self) -> str:
         return self.url + "sparql"
 
 
-def start_server(*extra_args: str, timeout_s: float = 120) -> LiveServer:
+def start_server(*extra_args: str, timeout_s: float = 120, env: dict[str, str] | None = None) -> LiveServer:
     """`mmkg serve` in a child process on a free 127.0.0.1 port; returns once /health answers 200."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -75,7 +79,7 @@ def start_server(*extra_args: str, timeout_s: float = 120) -> LiveServer:
     log = Path(tempfile.mkstemp(prefix="mmkg-test-server-", suffix=".log")[1])
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "mmkg.cli", "serve", "--port", str(port), *extra_args],
-                                   stdout=out, stderr=subprocess.STDOUT)
+                                   stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + timeout_s
     while True:
@@ -100,12 +104,47 @@ def stop_server(server: LiveServer) -> None:
         server.process.kill()
 
 
-@pytest.fixture(scope="session")
-def live_server() -> Iterator[LiveServer]:
-    """One server for the HTTP tests, with the W3C protocol suite's three graphs served beside ours."""
+def _protocol_graphs() -> list[str]:
+    """The W3C protocol suite's three graphs, served beside ours."""
     extra = []
     for n in (1, 2, 3):
         extra += ["--extra-graph", f"{KASEI}data{n}.rdf={CONFORMANCE / f'data{n}.nt'}"]
-    server = start_server(*extra, "--timeout", "3", "--max-rows", "5000")
+    return extra
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
+    """A private Virtuoso on 127.0.0.1 for the session. Without the Debian package the remote-store tests are
+    skipped locally, but fail in CI, which installs it (scripts/install-system-deps.sh)."""
+    if not virtuoso_server.available():
+        if os.environ.get("CI"):
+            pytest.fail("virtuoso-opensource is not installed; scripts/install-system-deps.sh installs it")
+        pytest.skip("virtuoso-opensource is not installed (scripts/install-system-deps.sh installs it)")
+    server = virtuoso_server.start(tmp_path_factory.mktemp("virtuoso"), memory_mb=512, query_timeout_s=3)
+    yield server
+    server.stop()
+
+
+def load_into(server: Virtuoso, *args: str) -> subprocess.CompletedProcess[str]:
+    """`mmkg load` of the current build into a Virtuoso server."""
+    return subprocess.run([sys.executable, "-m", "mmkg.cli", "load", *args], capture_output=True, text=True,
+                          env={**os.environ, **server.env()}, timeout=600)
+
+
+@pytest.fixture(scope="session", params=["embedded", "virtuoso"])
+def live_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
+    """One server for the HTTP tests, on each store backend: the embedded store, and a Virtuoso server holding
+    the same build pushed by `mmkg load --store`. Every test taking this fixture runs against both."""
+    env = None
+    if request.param == "embedded":
+        args = _protocol_graphs()
+    else:
+        remote: Virtuoso = request.getfixturevalue("virtuoso")
+        loaded = load_into(remote, *_protocol_graphs())
+        assert loaded.returncode == 0, loaded.stderr
+        env = remote.env()
+        args = ["--store", remote.store_url]
+    server = start_server(*args, "--timeout", "3", "--max-rows", "5000", env=env)
+    server.backend = request.param
     yield server
     stop_server(server)

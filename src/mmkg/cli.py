@@ -1,8 +1,9 @@
-"""The `mmkg` command: validate, stats, build, results, table, ask, mappings, external, mcp, serve."""
+"""The `mmkg` command: validate, stats, build, results, table, ask, mappings, external, mcp, serve, load."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,6 +12,7 @@ import pyoxigraph as ox
 
 from mmkg.build import build, relative, run_build, stats
 from mmkg.errors import BuildInvalid, MmkgError
+from mmkg.graphstore import GraphStore
 from mmkg.namespaces import curie
 from mmkg.paths import project_root
 
@@ -72,7 +74,7 @@ def _cmd_table(args: argparse.Namespace) -> int:
 def _cmd_ask(args: argparse.Namespace) -> int:
     from mmkg.ask.cli import run_ask
 
-    return run_ask(" ".join(args.question), as_json=args.json)
+    return run_ask(" ".join(args.question), _graph_store(args), as_json=args.json)
 
 
 def _cmd_mcp(args: argparse.Namespace) -> int:
@@ -81,7 +83,23 @@ def _cmd_mcp(args: argparse.Namespace) -> int:
     return mcp_main()
 
 
-def _entity(store: ox.Store, value: str) -> ox.NamedNode:
+def _store_spec(args: argparse.Namespace) -> str | None:
+    from mmkg.remote import STORE_ENV
+
+    return getattr(args, "store", None) or os.environ.get(STORE_ENV) or None
+
+
+def _graph_store(args: argparse.Namespace) -> GraphStore:
+    """The remote store named by --store / MMKG_STORE, else the (cached) local build."""
+    spec = _store_spec(args)
+    if spec is None:
+        return build().store
+    from mmkg.remote import StoreConfig, open_remote
+
+    return open_remote(StoreConfig.parse(spec, timeout_s=getattr(args, "timeout", 10.0)))[0]
+
+
+def _entity(store: GraphStore, value: str) -> ox.NamedNode:
     """An entity given as IRI, CURIE-like id path (drug/lenalidomide) or prefixed name (drug:lenalidomide)."""
     from mmkg.namespaces import ID, PREFIXES
 
@@ -107,7 +125,7 @@ def _cmd_mappings(args: argparse.Namespace) -> int:
     from mmkg.query import solutions
     from mmkg.templates import template
 
-    store = build().store
+    store = _graph_store(args)
     slots: dict[str, ox.NamedNode | ox.Literal] = {"entity": _entity(store, args.entity)} if args.entity else {}
     for row in solutions(store, template("mappings").bind(slots)):
         subject = curie(row["subject"].value)
@@ -124,7 +142,7 @@ def _cmd_external(args: argparse.Namespace) -> int:
 
     from mmkg.external import ExternalEndpoint, enrich
 
-    store = build().store
+    store = _graph_store(args)
     spec = args.endpoint if "=" in args.endpoint else f"cli={args.endpoint}"
     endpoint = ExternalEndpoint.parse(spec)
     result = enrich(store, _entity(store, args.entity), endpoint, timeout_s=args.timeout, limit=args.limit)
@@ -144,11 +162,17 @@ def _cmd_external(args: argparse.Namespace) -> int:
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     from mmkg.external import ExternalEndpoint
+    from mmkg.remote import StoreConfig
     from mmkg.server import serve
     from mmkg.settings import Settings
     from mmkg.store import ExtraGraph
 
+    spec = _store_spec(args)
+    if spec is not None and (args.store_path or args.extra_graph):
+        raise MmkgError("--store-path and --extra-graph are for the embedded store; with --store, push extra "
+                        "graphs with `mmkg load --store … --extra-graph IRI=FILE`")
     settings = Settings(
+        store=StoreConfig.parse(spec, timeout_s=args.timeout) if spec is not None else None,
         host=args.host, port=args.port, query_timeout_s=args.timeout, max_result_rows=args.max_rows,
         query_workers=args.workers, store_path=Path(args.store_path) if args.store_path else None,
         extra_graphs=[ExtraGraph.parse_option(e) for e in args.extra_graph],
@@ -158,6 +182,31 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     )
     serve(settings)
     return 0
+
+
+def _cmd_load(args: argparse.Namespace) -> int:
+    from mmkg.remote import StoreConfig
+    from mmkg.remote_load import push
+    from mmkg.store import ExtraGraph, add_extra_graphs, served_key
+
+    spec = _store_spec(args)
+    if spec is None:
+        raise MmkgError("mmkg load needs --store sparql+http://HOST:PORT/PATH (or MMKG_STORE)")
+    config = StoreConfig.parse(spec, update_url=args.store_update, gsp_url=args.store_gsp, timeout_s=args.timeout)
+    result = run_build(use_cache=True)
+    if not result.report.conforms:
+        raise BuildInvalid(result.report)
+    extras = [ExtraGraph.parse_option(e) for e in args.extra_graph]
+    add_extra_graphs(result.store, extras)
+    manifest = push(result, config, content_hash=served_key(result, extras),
+                    progress=lambda m: print(f"mmkg load: {m}", file=sys.stderr, flush=True))
+    print(f"loaded {sum(manifest.graphs.values())} quads in {len(manifest.graphs)} named graphs into "
+          f"{config.query_url} (build {manifest.content_hash})")
+    return 0
+
+
+_STORE_HELP = ("a SPARQL 1.1 server holding a build pushed by `mmkg load` (default: $MMKG_STORE, else the embedded "
+               "store); write credentials from MMKG_STORE_USER / MMKG_STORE_PASSWORD")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -189,10 +238,12 @@ def parser() -> argparse.ArgumentParser:
     a = sub.add_parser("ask", help="answer a question in plain words, with values, data gaps and citations")
     a.add_argument("question", nargs="+", help="the question")
     a.add_argument("--json", action="store_true", help="print the whole answer object as JSON")
+    a.add_argument("--store", metavar="sparql+http://…", help=_STORE_HELP)
     a.set_defaults(func=_cmd_ask)
 
     mp = sub.add_parser("mappings", help="an entity's links to ChEBI, NCIt, DrugBank, ATC, NCT… and its mapping gaps")
     mp.add_argument("entity", nargs="?", help="IRI or id (drug/lenalidomide, trial:castor); default: every mapping")
+    mp.add_argument("--store", metavar="sparql+http://…", help=_STORE_HELP)
     mp.set_defaults(func=_cmd_mappings)
 
     ex = sub.add_parser("external", help="facts an external SPARQL endpoint holds about an entity's mapped IRIs")
@@ -201,6 +252,7 @@ def parser() -> argparse.ArgumentParser:
     ex.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the endpoint (default 5)")
     ex.add_argument("--limit", type=int, default=500, help="most facts to fetch (default 500)")
     ex.add_argument("--json", action="store_true", help="print the whole answer as JSON")
+    ex.add_argument("--store", metavar="sparql+http://…", help=_STORE_HELP)
     ex.set_defaults(func=_cmd_external)
 
     m = sub.add_parser("mcp", help="run a Model Context Protocol server on stdio (one tool per template)")
@@ -212,6 +264,7 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--timeout", type=float, default=10.0, help="per-query time limit in seconds (default 10)")
     sv.add_argument("--max-rows", type=int, default=10_000, help="result cap: rows or triples per answer")
     sv.add_argument("--workers", type=int, default=3, help="query worker processes (default 3)")
+    sv.add_argument("--store", metavar="sparql+http://…", help=_STORE_HELP)
     sv.add_argument("--store-path", help="keep the served store on disk in this folder (default: in memory)")
     sv.add_argument("--extra-graph", action="append", default=[], metavar="IRI=FILE",
                     help="also serve FILE as the named graph IRI (repeatable; parsed, not validated)")
@@ -222,6 +275,15 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--external-timeout", type=float, default=5.0,
                     help="seconds to wait for an external endpoint (default 5)")
     sv.set_defaults(func=_cmd_serve)
+
+    ld = sub.add_parser("load", help="push the validated build into a SPARQL server's named graphs (atomic switch)")
+    ld.add_argument("--store", metavar="sparql+http://…", help=_STORE_HELP)
+    ld.add_argument("--store-gsp", metavar="URL", help="its Graph Store Protocol endpoint (or MMKG_STORE_GSP)")
+    ld.add_argument("--store-update", metavar="URL", help="its SPARQL Update endpoint (or MMKG_STORE_UPDATE)")
+    ld.add_argument("--extra-graph", action="append", default=[], metavar="IRI=FILE",
+                    help="also push FILE as the named graph IRI (repeatable; parsed, not validated)")
+    ld.add_argument("--timeout", type=float, default=60.0, help="seconds per request to the store (default 60)")
+    ld.set_defaults(func=_cmd_load)
     return p
 
 

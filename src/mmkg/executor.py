@@ -23,6 +23,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from mmkg.errors import MmkgError
+from mmkg.graphstore import GraphStore
 from mmkg.query import FederationRefused, check_federation
 
 
@@ -119,7 +120,7 @@ def _graph_bytes(triples: Iterable[ox.Triple], fmt: ox.RdfFormat, max_rows: int)
 _DATASET_CLAUSE = re.compile(r"\bFROM\s+(?:NAMED\s+)?(?:<|[A-Za-z_][\w.-]*:|:)", re.IGNORECASE)
 
 
-def execute(store: ox.Store, request: QueryRequest) -> QueryResponse:
+def execute(store: GraphStore, request: QueryRequest) -> QueryResponse:
     started = time.perf_counter()
     try:
         check_federation(request.query, request.federation_allow)  # also here: whatever the caller checked

@@ -19,6 +19,7 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from mmkg import __version__
 from mmkg.errors import MmkgError
+from mmkg.graphstore import GraphStore
 from mmkg.namespaces import MAPPINGS_GRAPH, MM, curie
 from mmkg.paths import queries_dir
 from mmkg.query import solutions, term_value
@@ -94,7 +95,7 @@ SELECT ?subject ?predicate ?target WHERE {{
 """
 
 
-def mapped_iris(store: ox.Store, entity: ox.NamedNode) -> list[MappedIri]:
+def mapped_iris(store: GraphStore, entity: ox.NamedNode) -> list[MappedIri]:
     """The external IRIs the entity (and, for a regimen, each of its drugs) is an exact or close match of."""
     # the entity as an RDF term (ox.NamedNode only holds valid IRIs), never as raw text
     rows = solutions(store, _MAPPED.replace("$entity", str(entity)))
@@ -150,7 +151,7 @@ def fetch_facts(endpoint: ExternalEndpoint, targets: list[str], *, timeout_s: fl
     return facts, len(facts) >= limit
 
 
-def enrich(store: ox.Store, entity: ox.NamedNode, endpoint: ExternalEndpoint, *,
+def enrich(store: GraphStore, entity: ox.NamedNode, endpoint: ExternalEndpoint, *,
            timeout_s: float = DEFAULT_TIMEOUT_S, limit: int = DEFAULT_LIMIT) -> Enrichment:
     started = time.perf_counter()
     mappings = mapped_iris(store, entity)

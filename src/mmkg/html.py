@@ -11,6 +11,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from mmkg.graphstore import GraphStore
 from mmkg.namespaces import ID, curie
 from mmkg.query import term_value
 
@@ -26,14 +27,14 @@ def local_href(iri: str, base: str) -> str:
     return base + "id/" + iri[len(ID):] if iri.startswith(ID) else iri
 
 
-def label_of(store: ox.Store, term: ox.NamedNode) -> str | None:
+def label_of(store: GraphStore, term: ox.NamedNode) -> str | None:
     for predicate in (_LABEL, _RDFS_LABEL):
         for q in store.quads_for_pattern(term, predicate, None):
             return term_value(q.object)
     return None
 
 
-def _term_html(store: ox.Store, term: Any, base: str) -> str:
+def _term_html(store: GraphStore, term: Any, base: str) -> str:
     if isinstance(term, ox.NamedNode):
         text = label_of(store, term) or curie(term.value)
         return f'<a href="{escape(local_href(term.value, base))}">{escape(text)}</a>'
@@ -46,7 +47,7 @@ def _cell(value: Any) -> str:
     return "" if value is None else escape(str(value))
 
 
-def render_entity(store: ox.Store, iri: str, triples: list[ox.Triple], base: str,
+def render_entity(store: GraphStore, iri: str, triples: list[ox.Triple], base: str,
                   results: list[dict[str, Any]], gaps: list[dict[str, Any]],
                   statements: list[dict[str, Any]]) -> str:
     node = ox.NamedNode(iri)

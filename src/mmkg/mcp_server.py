@@ -39,6 +39,7 @@ from mmkg.build import Build, build
 from mmkg.describe import describe, exists
 from mmkg.errors import MmkgError
 from mmkg.executor import QueryExecutor, QueryRequest
+from mmkg.graphstore import GraphStore
 from mmkg.namespaces import ID, PREFIXES, sparql_prologue
 from mmkg.query import UpdateRefused, query_form, solutions, term_value
 from mmkg.resolve import KINDS, VOCAB_KINDS, UnknownEntity, resolve
@@ -102,7 +103,7 @@ _SLOT_NOUNS = {
 }
 
 
-def _slot_examples(store: ox.Store, name: str) -> list[str]:
+def _slot_examples(store: GraphStore, name: str) -> list[str]:
     """A few values the slot accepts, taken from the graph and checked with resolve()."""
     candidates: list[str] = []
     if name in KINDS:
@@ -130,7 +131,7 @@ def _slot_examples(store: ox.Store, name: str) -> list[str]:
     return examples
 
 
-def _slot_property(store: ox.Store, slot: Slot, examples: dict[str, list[str]]) -> dict[str, Any]:
+def _slot_property(store: GraphStore, slot: Slot, examples: dict[str, list[str]]) -> dict[str, Any]:
     if slot.name == "entity":
         return {"type": "string", "minLength": 1,
                 "description": "IRI of any entity (https://w3id.org/mmkg/id/...), a path like trial/castor, or "
@@ -314,7 +315,7 @@ def _iri_of(value: str) -> str:
     return ID + (path[3:] if path.startswith("id/") else path)
 
 
-def _existing_node(store: ox.Store, iri: str) -> ox.NamedNode | None:
+def _existing_node(store: GraphStore, iri: str) -> ox.NamedNode | None:
     try:
         node = ox.NamedNode(iri)
     except ValueError:
@@ -322,7 +323,7 @@ def _existing_node(store: ox.Store, iri: str) -> ox.NamedNode | None:
     return node if exists(store, iri) else None
 
 
-def _resolve_entity(store: ox.Store, value: str) -> ox.NamedNode:
+def _resolve_entity(store: GraphStore, value: str) -> ox.NamedNode:
     """The `entity` slot: any IRI in the graph, else the unique study, regimen, drug... with that id or label."""
     node = _existing_node(store, _iri_of(value))
     if node is not None:

@@ -67,6 +67,9 @@ def sparql_prologue() -> str:
 
 
 # Named graphs (design notes): the default graph of the endpoint is their union.
+# Blank nodes as IRIs (RDF 1.1 Concepts 3.5, skolemisation) where they must cross a request: in a remote store,
+# whose blank nodes cannot be shared between named graphs loaded separately nor named in a later query.
+SKOLEM = BASE + ".well-known/genid/"
 ONTOLOGY_GRAPH = GRAPH + "ontology"
 INFERRED_GRAPH = GRAPH + "inferred"
 MAPPINGS_GRAPH = GRAPH + "mappings"

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
 import pyoxigraph as ox
 
+from mmkg.graphstore import GraphStore
 from mmkg.namespaces import PREFIXES
 
 
-def solutions(store: ox.Store, query: str, **kwargs: Any) -> ox.QuerySolutions:
+def solutions(store: GraphStore, query: str, **kwargs: Any) -> ox.QuerySolutions:
     """A SELECT over the union of all graphs (unless a dataset is given), with the project's prefixes."""
     kwargs.setdefault("prefixes", PREFIXES)
     if "default_graph" not in kwargs:
@@ -22,12 +24,12 @@ def solutions(store: ox.Store, query: str, **kwargs: Any) -> ox.QuerySolutions:
     return result
 
 
-def triples(store: ox.Store, query: str, **kwargs: Any) -> ox.QueryTriples:
+def triples(store: GraphStore, query: str, **kwargs: Any) -> Iterable[ox.Triple]:
     """A CONSTRUCT or DESCRIBE over the union of all graphs, with the project's prefixes."""
     kwargs.setdefault("prefixes", PREFIXES)
     kwargs.setdefault("use_default_graph_as_union", True)
     result = store.query(query, **kwargs)
-    if not isinstance(result, ox.QueryTriples):
+    if not isinstance(result, ox.QueryTriples | list):  # a remote store answers with a list of triples
         raise TypeError("expected a CONSTRUCT or DESCRIBE query")
     return result
 

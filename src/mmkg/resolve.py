@@ -6,6 +6,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from mmkg.errors import MmkgError
+from mmkg.graphstore import GraphStore
 from mmkg.namespaces import ID, MM
 from mmkg.query import solutions, term_value
 
@@ -44,7 +45,7 @@ class UnknownEntity(MmkgError):
         self.kind, self.value, self.matches = kind, value, matches or []
 
 
-def resolve(store: ox.Store, kind: str, value: str) -> ox.NamedNode:
+def resolve(store: GraphStore, kind: str, value: str) -> ox.NamedNode:
     if kind in VOCAB_KINDS:
         return _resolve_class(store, kind, value)
     if kind not in KINDS:
@@ -71,7 +72,7 @@ def resolve(store: ox.Store, kind: str, value: str) -> ox.NamedNode:
     raise UnknownEntity(kind, value, sorted(matches) if matches else None)
 
 
-def _resolve_class(store: ox.Store, kind: str, value: str) -> ox.NamedNode:
+def _resolve_class(store: GraphStore, kind: str, value: str) -> ox.NamedNode:
     """A subclass of mm:Regimen (regimen_class) or of mm:Study (kind), by IRI, local name or label."""
     parent = ox.NamedNode(VOCAB_KINDS[kind])
     classes = {q.subject.value for q in store.quads_for_pattern(None, _SUBCLASS, parent)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import csv
 from typing import TextIO
 
-import pyoxigraph as ox
-
+from mmkg.graphstore import GraphStore
 from mmkg.templates import plain, template
 
 COLUMNS = [
@@ -21,11 +20,11 @@ _VARIABLE = {"trial": "trial_label", "regimen": "regimen_label", "population": "
              "endpoint": "endpoint_label", "source": "source_label"}
 
 
-def result_rows(store: ox.Store) -> list[dict[str, str]]:
+def result_rows(store: GraphStore) -> list[dict[str, str]]:
     return [{c: plain(solution[_VARIABLE.get(c, c)]) for c in COLUMNS} for solution in template("results").run(store)]
 
 
-def write_results_csv(store: ox.Store, out: TextIO) -> None:
+def write_results_csv(store: GraphStore, out: TextIO) -> None:
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(result_rows(store))

@@ -9,17 +9,24 @@ import uvicorn
 
 from mmkg.app import create_app
 from mmkg.build import build
+from mmkg.remote import open_remote
 from mmkg.settings import Settings
 from mmkg.store import GraphHolder
 
 
 def serve(settings: Settings) -> None:
     started = time.perf_counter()
-    result = build()  # raises BuildInvalid: an invalid graph is never served
     graphs = GraphHolder()
-    served = graphs.publish(result, extras=settings.extra_graphs, store_path=settings.store_path,
-                            workers=settings.query_workers, timeout_s=settings.query_timeout_s)
-    origin = "cached build" if result.from_cache else "fresh build"
+    if settings.store is not None:
+        # What the server holds was validated before `mmkg load` switched it in; its manifest names the build.
+        store, manifest = open_remote(settings.store)
+        served = graphs.publish_remote(store, manifest, workers=settings.query_workers)
+        origin = f"remote store {settings.store.query_url}, build {manifest.content_hash[:12]} of {manifest.loaded}"
+    else:
+        result = build()  # raises BuildInvalid: an invalid graph is never served
+        served = graphs.publish(result, extras=settings.extra_graphs, store_path=settings.store_path,
+                                workers=settings.query_workers, timeout_s=settings.query_timeout_s)
+        origin = "cached build" if result.from_cache else "fresh build"
     print(
         f"mmkg: {served.triples} triples in {len(served.graphs)} named graphs ({origin}, "
         f"{time.perf_counter() - started:.1f} s); SPARQL at {settings.url}sparql",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from mmkg import __version__
-from mmkg.namespaces import ID, MM, PREFIXES
+from mmkg.graphstore import GraphStore
+from mmkg.namespaces import ID, MM, PREFIXES, SKOLEM
 from mmkg.query import solutions, term_value
 
 _SD_FORMATS = {
@@ -60,7 +61,7 @@ def service_description(endpoint: str, graphs: list[str], media: str) -> bytes:
     return _serialize(turtle, media)
 
 
-def void_description(store: ox.Store, graphs: dict[str, int], base_url: str, media: str) -> bytes:
+def void_description(store: GraphStore, graphs: dict[str, int], base_url: str, media: str) -> bytes:
     """VoID: size, classes, named graphs (as subsets, with the quad counts the served graph holds), licence,
     vocabulary and example resources."""
     total = len(store)
@@ -83,7 +84,8 @@ def void_description(store: ox.Store, graphs: dict[str, int], base_url: str, med
     examples = ", ".join(f"<{ID}{e}>" for e in ("trial/castor", "regimen/dara-kd", "drug/daratumumab",
                                                      "population/len-refractory-1-prior-line"))
     distinct_subjects = term_value(next(iter(solutions(
-        store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o FILTER(isIRI(?s)) }")))["n"])
+        store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o "
+        f'FILTER(isIRI(?s) && !STRSTARTS(STR(?s), "{SKOLEM}")) }}')))["n"])  # skolem IRIs: blank nodes
     turtle = f"""
 @prefix void: <http://rdfs.org/ns/void#> .
 @prefix sd: <http://www.w3.org/ns/sparql-service-description#> .

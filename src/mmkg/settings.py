@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mmkg.external import DEFAULT_TIMEOUT_S, ExternalEndpoint
+from mmkg.remote import StoreConfig
 from mmkg.store import ExtraGraph
 
 
@@ -17,6 +18,7 @@ class Settings:
     max_result_rows: int = 10_000
     query_workers: int = 3
     store_path: Path | None = None
+    store: StoreConfig | None = None  # a remote SPARQL server (--store); None: the embedded store
     extra_graphs: list[ExtraGraph] = field(default_factory=list)
     # SPARQL endpoints a query may reach with SERVICE; empty: federated queries are refused (no server-side
     # requests to addresses a client chooses)

@@ -1,5 +1,6 @@
 """The graph that serves: a validated build (plus any extra named graphs), held in Oxigraph in this process for
-the REST API and linked data, and in the query workers for /sparql. Swapped whole, never edited in place."""
+the REST API and linked data, and in the query workers for /sparql — or, with `--store sparql+http://…`, the build
+`mmkg load --store` pushed into a SPARQL server, read through the protocol. Swapped whole, never edited in place."""
 
 from __future__ import annotations
 
@@ -10,14 +11,17 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pyoxigraph as ox
 
 from mmkg.build import Build
 from mmkg.errors import MmkgError, ParseFailure
-from mmkg.executor import QueryExecutor, open_data
+from mmkg.executor import QueryExecutor, QueryRequest, QueryResponse, open_data
+from mmkg.graphstore import GraphStore
 from mmkg.paths import cache_dir
 from mmkg.query import graph_counts
+from mmkg.remote import Manifest, RemoteExecutor, RemoteStore
 
 _HASH_MARKER = "mmkg-content-hash"
 
@@ -37,17 +41,25 @@ class ExtraGraph:
         return cls(iri, Path(path))
 
 
+class Executor(Protocol):
+    """Runs /sparql requests within a time limit: worker processes (embedded) or the remote server."""
+
+    def run(self, request: QueryRequest, *, timeout_s: float | None = None) -> QueryResponse: ...
+
+    def close(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class ServedGraph:
-    store: ox.Store
+    store: GraphStore
     content_hash: str
     triples: int
     graphs: dict[str, int]
-    executor: QueryExecutor | None
-    data_path: Path
+    executor: Executor | None
+    data_path: Path | None  # None: a remote store
 
 
-def _add_extra_graphs(store: ox.Store, extras: list[ExtraGraph]) -> None:
+def add_extra_graphs(store: ox.Store, extras: list[ExtraGraph]) -> None:
     for extra in extras:
         fmt = ox.RdfFormat.from_extension(extra.path.suffix.lstrip(".")) or ox.RdfFormat.TURTLE
         try:
@@ -56,19 +68,25 @@ def _add_extra_graphs(store: ox.Store, extras: list[ExtraGraph]) -> None:
             raise ParseFailure(extra.path, str(exc)) from exc
 
 
+def served_key(build: Build, extras: list[ExtraGraph]) -> str:
+    """The content hash of what is served: the build's, plus the extra files' names and contents."""
+    if not extras:
+        return build.content_hash
+    digest = hashlib.sha256()
+    for extra in extras:
+        digest.update(extra.iri.encode())
+        digest.update(extra.path.read_bytes())
+    return f"{build.content_hash}-extra-{digest.hexdigest()[:16]}"
+
+
 def prepare_data(build: Build, extras: list[ExtraGraph], store_path: Path | None) -> tuple[ox.Store, Path, str]:
     """The dataset to serve and the path workers open it from: an N-Quads file, or an on-disk store."""
     if not build.report.conforms:
         raise ValueError("refusing to serve a build that does not conform")
     store = build.store
-    key = build.content_hash
+    key = served_key(build, extras)
     if extras:
-        _add_extra_graphs(store, extras)
-        digest = hashlib.sha256()
-        for extra in extras:  # the extra files' names and contents, so a changed file is reloaded
-            digest.update(extra.iri.encode())
-            digest.update(extra.path.read_bytes())
-        key = f"{key}-extra-{digest.hexdigest()[:16]}"
+        add_extra_graphs(store, extras)
     if store_path is not None:
         marker = store_path / _HASH_MARKER
         if not (marker.is_file() and marker.read_text() == key):
@@ -100,7 +118,15 @@ class GraphHolder:
                 workers: int = 0, timeout_s: float = 10.0) -> ServedGraph:
         store, data_path, key = prepare_data(build, extras or [], store_path)
         executor = QueryExecutor(data_path, workers=workers, timeout_s=timeout_s) if workers else None
-        served = ServedGraph(store, key, len(store), graph_counts(store), executor, data_path)
+        return self._swap(ServedGraph(store, key, len(store), graph_counts(store), executor, data_path))
+
+    def publish_remote(self, store: RemoteStore, manifest: Manifest, *, workers: int = 3) -> ServedGraph:
+        """Serve what a SPARQL server holds, as its manifest describes it; at most `workers` queries in flight."""
+        executor = RemoteExecutor(store, workers=max(1, workers))
+        return self._swap(ServedGraph(store, manifest.content_hash, sum(manifest.graphs.values()),
+                                      dict(manifest.graphs), executor, None))
+
+    def _swap(self, served: ServedGraph) -> ServedGraph:
         with self._lock:
             previous, self._current = self._current, served
         if previous is not None and previous.executor is not None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from mmkg.errors import MmkgError
+from mmkg.graphstore import GraphStore
 from mmkg.namespaces import ID
 from mmkg.templates import plain, template
 
@@ -32,7 +33,7 @@ def table_iri(source: str, number: str) -> str:
     return f"{ID}table/{source}-t{number}"
 
 
-def table_parts(store: ox.Store, source: str, number: str) -> list[CellPart]:
+def table_parts(store: GraphStore, source: str, number: str) -> list[CellPart]:
     iri = table_iri(source, number)
     if not list(store.quads_for_pattern(ox.NamedNode(iri), None, None)):
         raise MmkgError(f"no table {number} in source {source!r} ({iri}); see graph/{source}/source.ttl")
@@ -44,7 +45,7 @@ def table_parts(store: ox.Store, source: str, number: str) -> list[CellPart]:
     return sorted(set(parts), key=lambda p: (p.panel_position, p.row_position, p.column_position, p.part))
 
 
-def render_table(store: ox.Store, source: str, number: str, *, fmt: str = "md") -> str:
+def render_table(store: GraphStore, source: str, number: str, *, fmt: str = "md") -> str:
     parts = table_parts(store, source, number)
     if fmt == "csv":
         out = io.StringIO()

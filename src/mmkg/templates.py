@@ -10,6 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from mmkg.errors import MmkgError
+from mmkg.graphstore import GraphStore
 from mmkg.paths import queries_dir
 from mmkg.query import solutions
 
@@ -60,7 +61,7 @@ class Template:
             lines.append(f"VALUES ?{name} {{ {value} }}")
         return self.sparql.replace(SLOT_MARKER, "\n".join(lines), 1)
 
-    def run(self, store: ox.Store, slots: dict[str, ox.NamedNode | ox.Literal] | None = None) -> ox.QuerySolutions:
+    def run(self, store: GraphStore, slots: dict[str, ox.NamedNode | ox.Literal] | None = None) -> ox.QuerySolutions:
         return solutions(store, self.bind(slots))
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pyoxigraph as ox
 from fastapi import HTTPException, Request
 
+from mmkg.graphstore import GraphStore
 from mmkg.store import ServedGraph
 
 
@@ -15,5 +15,5 @@ def served_graph(request: Request) -> ServedGraph:
     return served
 
 
-def served_store(request: Request) -> ox.Store:
+def served_store(request: Request) -> GraphStore:
     return served_graph(request).store

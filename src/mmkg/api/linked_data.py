@@ -13,6 +13,7 @@ from mmkg.api.deps import served_graph
 from mmkg.api.negotiation import GRAPH_TYPES, HTML, NotAcceptable, choose
 from mmkg.api.rest import run_template
 from mmkg.describe import describe, exists
+from mmkg.graphstore import GraphStore
 from mmkg.html import render_entity
 from mmkg.namespaces import ID, MM, PREFIXES
 from mmkg.query import term_value
@@ -28,7 +29,7 @@ _EVIDENCE_FILTER = {
 _GAP_FILTERS = {"trial", "regimen", "population", "endpoint"}
 
 
-def _evidence(request: Request, store: ox.Store, iri: str) -> tuple[list[Any], list[Any], list[Any]]:
+def _evidence(request: Request, store: GraphStore, iri: str) -> tuple[list[Any], list[Any], list[Any]]:
     types = {term_value(q.object) for q in store.quads_for_pattern(
         ox.NamedNode(iri), ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), None)}
     kind = next((k for cls, k in _EVIDENCE_FILTER.items() if cls in types), None)

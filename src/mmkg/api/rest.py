@@ -10,6 +10,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from mmkg.api.deps import served_store
+from mmkg.graphstore import GraphStore
 from mmkg.query import solutions
 from mmkg.resolve import UnknownEntity
 from mmkg.resolve import resolve as resolve_entity
@@ -36,7 +37,7 @@ def _json_value(term: Any) -> Any:
     return term.value
 
 
-def resolve(store: ox.Store, kind: str, value: str) -> ox.NamedNode:
+def resolve(store: GraphStore, kind: str, value: str) -> ox.NamedNode:
     """resolve.resolve, with an unknown or ambiguous id answered 422."""
     try:
         return resolve_entity(store, kind, value)

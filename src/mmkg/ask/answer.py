@@ -12,6 +12,7 @@ import pyoxigraph as ox
 
 from mmkg.ask.lexicon import Lexicon, build_lexicon
 from mmkg.ask.understand import TEMPLATE_SLOTS, Understanding, understand
+from mmkg.graphstore import GraphStore
 from mmkg.namespaces import sparql_prologue
 from mmkg.query import solutions, term_value
 from mmkg.templates import plain, template
@@ -30,20 +31,20 @@ NUMERIC_TEMPLATES = {"results", "ranking", "head-to-head", "other-studies"}
 class AskContext:
     """What answering needs, built once per served graph."""
 
-    store: ox.Store
+    store: GraphStore
     lexicon: Lexicon
 
 
 @cache
-def _context_for(store_id: int, store: ox.Store) -> AskContext:
+def _context_for(store_id: int, store: GraphStore) -> AskContext:
     return AskContext(store, build_lexicon(store))
 
 
-def context(store: ox.Store) -> AskContext:
+def context(store: GraphStore) -> AskContext:
     return _context_for(id(store), store)
 
 
-def _rows(store: ox.Store, template_id: str, slots: dict[str, str]) -> tuple[str, list[str], list[dict[str, str]]]:
+def _rows(store: GraphStore, template_id: str, slots: dict[str, str]) -> tuple[str, list[str], list[dict[str, str]]]:
     t = template(template_id)
     query = t.bind({k: ox.NamedNode(v) for k, v in slots.items()})
     answer = solutions(store, query)
@@ -94,7 +95,7 @@ def _asked(u: Understanding) -> str:
     return " ".join(parts)
 
 
-def _gap_rows(store: ox.Store, u: Understanding) -> list[dict[str, str]]:
+def _gap_rows(store: GraphStore, u: Understanding) -> list[dict[str, str]]:
     slots = {k: v for k, v in u.slots.items() if k in TEMPLATE_SLOTS["gaps"]}
     if not slots:
         return []
@@ -102,7 +103,7 @@ def _gap_rows(store: ox.Store, u: Understanding) -> list[dict[str, str]]:
     return _dedupe(rows, "gap")
 
 
-def _broader_populations(store: ox.Store, population: str) -> list[str]:
+def _broader_populations(store: GraphStore, population: str) -> list[str]:
     query = f"SELECT ?p WHERE {{ <{population}> mm:subPopulationOf ?p }}"
     broader = [term_value(r["p"]) for r in solutions(store, query)]
     # nearest first: the broader population with the most ancestors of its own is the closest
@@ -110,7 +111,7 @@ def _broader_populations(store: ox.Store, population: str) -> list[str]:
     return sorted(broader, key=lambda p: -depth[p])
 
 
-def _nearest(store: ox.Store, u: Understanding) -> tuple[str, list[dict[str, str]]]:
+def _nearest(store: GraphStore, u: Understanding) -> tuple[str, list[dict[str, str]]]:
     """Nearest available evidence: same regimen/class in a broader population, else the same population with the
     subject's drug class, else the same population for any regimen."""
     assert u.template is not None
@@ -139,7 +140,7 @@ def _nearest(store: ox.Store, u: Understanding) -> tuple[str, list[dict[str, str
     return "", []
 
 
-def _narrowest_class(store: ox.Store, regimen: str) -> tuple[str, str] | None:
+def _narrowest_class(store: GraphStore, regimen: str) -> tuple[str, str] | None:
     """The inferred class of a regimen with the fewest members, the deeper one on a tie (anti-CD38 triplet before
     anti-CD38 regimen); drug counts alone (triplet, doublet) are too broad to be 'the same class'."""
     query = f"""SELECT ?c ?label (COUNT(DISTINCT ?other) AS ?n) WHERE {{
@@ -230,7 +231,7 @@ def _sentence(u: Understanding, rows: list[dict[str, str]]) -> str:
     return f"{len(rows)} rows."
 
 
-def answer_question(question: str, store: ox.Store) -> dict[str, Any]:
+def answer_question(question: str, store: GraphStore) -> dict[str, Any]:
     """The answer object of the design notes, for any question (understood or not)."""
     ctx = context(store)
     u = understand(question, ctx.lexicon)

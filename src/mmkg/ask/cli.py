@@ -7,6 +7,7 @@ import sys
 
 from mmkg.ask.answer import answer_question
 from mmkg.build import build
+from mmkg.graphstore import GraphStore
 
 MAX_TABLE_ROWS = 25
 MAX_CELL = 40
@@ -17,8 +18,8 @@ def _cell(value: object) -> str:
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 
-def run_ask(question: str, *, as_json: bool = False) -> int:
-    answer = answer_question(question, build().store)
+def run_ask(question: str, store: GraphStore | None = None, *, as_json: bool = False) -> int:
+    answer = answer_question(question, store if store is not None else build().store)
     if as_json:
         json.dump(answer, sys.stdout, indent=2, ensure_ascii=False)
         print()

@@ -10,10 +10,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyoxigraph as ox
-
 from mmkg.ask.answer import context
 from mmkg.ask.understand import understand
+from mmkg.graphstore import GraphStore
 from mmkg.namespaces import ID, MM
 
 DEFAULT_SET = Path(__file__).resolve().parents[3] / "tests" / "questions" / "questions.tsv"
@@ -55,7 +54,7 @@ def load_cases(path: Path = DEFAULT_SET) -> list[Case]:
     return cases
 
 
-def evaluate(store: ox.Store, cases: list[Case]) -> list[Outcome]:
+def evaluate(store: GraphStore, cases: list[Case]) -> list[Outcome]:
     lexicon = context(store).lexicon
     outcomes = []
     for case in cases:

@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import pyoxigraph as ox
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
+from mmkg.graphstore import GraphStore
 from mmkg.namespaces import ID, MM
 from mmkg.query import solutions, term_value
 
@@ -251,7 +251,7 @@ class Lexicon:
         return set(self.regimen_drugs.get(mention.entity.iri, ()))
 
 
-def build_lexicon(store: ox.Store) -> Lexicon:
+def build_lexicon(store: GraphStore) -> Lexicon:
     lexicon = Lexicon()
     labels = "skos:prefLabel|skos:altLabel|rdfs:label"
     for kind, cls in INSTANCE_KINDS.items():
