@@ -31,7 +31,7 @@ test: setup  ## install system test dependencies, then run lint, type checks and
 validate: setup  ## validate ontology + curated graph (SHACL, quotes, build)
 	$(VENV)/bin/mmkg validate
 
-bench: setup  ## run the benchmarks (a few minutes): bench/RESULTS-ask.md, bench/RESULTS.md, bench/RESULTS-scale.md
+bench: setup  ## run the benchmarks (about an hour): bench/RESULTS-ask.md, bench/RESULTS.md, bench/RESULTS-scale.md
 	bash scripts/install-bench-deps.sh
 	$(PY) bench/ask_latency.py
 	$(PY) bench/run.py

@@ -199,8 +199,8 @@ def test_an_invalid_build_is_never_pushed(loaded: Virtuoso) -> None:
 
 def test_readers_never_see_a_half_switched_store(loaded: Virtuoso, built: Build) -> None:
     """While a new build (with one graph fewer) is switched in, and the old one back, a reader counting the
-    curated graph and the mappings graph sees each either whole or (mappings only) absent with the manifest
-    saying so — never empty or partial."""
+    curated graph and the mappings graph (every 50 ms) sees each either whole or (mappings only) absent — never
+    empty or partial. (At a read every 5 ms Virtuoso rolls the switch back on lock timeouts: docs/deploy.md.)"""
     mele, mappings = graph_size(loaded, MELE), graph_size(loaded, MAPPINGS_GRAPH)
     seen: list[tuple[int, int]] = []
     errors: list[BaseException] = []
