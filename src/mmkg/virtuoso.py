@@ -34,7 +34,8 @@ def _free_port() -> int:
 def _ini(folder: Path, sql_port: int, http_port: int, memory_mb: int, query_timeout_s: int) -> str:
     # NumberOfBuffers: 8 KiB pages, about 2/3 of the memory Virtuoso may use (its documented rule of thumb).
     # TransactionAfterImageLimit: the switch of `mmkg load` is one transaction; at the default (50 MB) Virtuoso
-    # aborted it for a 1.7 M-quad graph (SR325), so it may grow to half the memory.
+    # aborted it for a 1.7 M-quad graph (SR325), so it may grow to half the memory (under 2^31: a larger value
+    # made every write fail with SR325, read as overflowed).
     buffers = max(10_000, memory_mb * 1024 // 8 * 2 // 3)
     return f"""[Database]
 DatabaseFile = {folder}/virtuoso.db
@@ -55,7 +56,7 @@ DirsAllowed = ., {folder}
 NumberOfBuffers = {buffers}
 MaxDirtyBuffers = {buffers * 3 // 4}
 CheckpointInterval = 60
-TransactionAfterImageLimit = {max(50_000_000, memory_mb * 1024 * 1024 // 2)}
+TransactionAfterImageLimit = {min(1_500_000_000, max(50_000_000, memory_mb * 1024 * 1024 // 2))}
 MaxQueryMem = {max(256, memory_mb // 4)}M
 
 [HTTPServer]
