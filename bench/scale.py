@@ -84,8 +84,6 @@ def timings(store: object, runs: int) -> dict[str, dict[str, float]]:
 
 def on_virtuoso(store: ox.Store, runs: int, folder: Path) -> dict[str, object]:
     """Push the graph into a fresh private Virtuoso as `mmkg load` does, then time the same cases through it."""
-    import dataclasses
-
     from mmkg import virtuoso
     from mmkg.build import Build
     from mmkg.remote import StoreConfig, open_remote
@@ -94,7 +92,7 @@ def on_virtuoso(store: ox.Store, runs: int, folder: Path) -> dict[str, object]:
 
     server = virtuoso.start(folder, memory_mb=4096, query_timeout_s=120)
     try:
-        config = dataclasses.replace(StoreConfig.parse(server.store_url, env=server.env(), timeout_s=300))
+        config = StoreConfig.parse(server.store_url, env=server.env(), timeout_s=300)
         t0 = time.perf_counter()
         # the synthetic graph is validated by tests/test_synth.py (at 10 k), not again at every size here
         push(Build(store, f"synthetic-{len(store)}", ValidationReport([])), config)

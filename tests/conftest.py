@@ -15,10 +15,11 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from mmkg import virtuoso as virtuoso_server
 from mmkg.build import Build, run_build
 from mmkg.namespaces import PREFIXES
 from mmkg.virtuoso import Virtuoso
+from mmkg.virtuoso import available as virtuoso_available
+from mmkg.virtuoso import start as start_virtuoso
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +64,6 @@ class LiveServer:
         self.url = url
         self.process = process
         self.log = log
-        self.backend = "embedded"
 
     @property
     def sparql(self) -> str:
@@ -116,11 +116,11 @@ def _protocol_graphs() -> list[str]:
 def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
     """A private Virtuoso on 127.0.0.1 for the session. Without the Debian package the remote-store tests are
     skipped locally, but fail in CI, which installs it (scripts/install-system-deps.sh)."""
-    if not virtuoso_server.available():
+    if not virtuoso_available():
         if os.environ.get("CI"):
             pytest.fail("virtuoso-opensource is not installed; scripts/install-system-deps.sh installs it")
         pytest.skip("virtuoso-opensource is not installed (scripts/install-system-deps.sh installs it)")
-    server = virtuoso_server.start(tmp_path_factory.mktemp("virtuoso"), memory_mb=512, query_timeout_s=3)
+    server = start_virtuoso(tmp_path_factory.mktemp("virtuoso"), memory_mb=512, query_timeout_s=3)
     yield server
     server.stop()
 
@@ -145,6 +145,5 @@ def live_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
         env = remote.env()
         args = ["--store", remote.store_url]
     server = start_server(*args, "--timeout", "3", "--max-rows", "5000", env=env)
-    server.backend = request.param
     yield server
     stop_server(server)

@@ -128,7 +128,6 @@ class RemoteStore:
         self.config = config
         self.graphs = graphs if graphs is not None else []
         self.timeout_s = config.timeout_s
-        self._length: int | None = None
 
     # -------------------------------------------------------------- protocol
 
@@ -163,6 +162,23 @@ class RemoteStore:
                                    f"{message[:500]}") from None
             raise QueryFailed(f"the SPARQL server at {where} refused the query: {message[:1000]}") from None
 
+    def _dataset(self, union: bool, default_graph: DatasetGraphs | None,
+                 named_graphs: list[ox.NamedNode | ox.BlankNode] | None) -> tuple[list[str], list[str]]:
+        """The protocol's default-graph-uri and named-graph-uri lists for pyoxigraph's dataset arguments. An
+        empty default list sends none: the query's FROM clauses, or the server's default graph, decide."""
+        named = None if named_graphs is None else [g.value for g in named_graphs if isinstance(g, ox.NamedNode)]
+        if default_graph is not None:
+            graphs = default_graph if isinstance(default_graph, list) else [default_graph]
+            if any(not isinstance(g, ox.NamedNode) for g in graphs):
+                raise TypeError("a remote store names graphs by IRI only")
+            default = [g.value for g in graphs if isinstance(g, ox.NamedNode)] or [EMPTY_GRAPH]
+        elif union and self.config.union == "explicit":
+            default = list(self.graphs) or [EMPTY_GRAPH]
+        else:  # no dataset; with the union flag in "server" mode, the server's default graph is the union
+            return [], named or []
+        # as pyoxigraph: a given default graph leaves every graph of the store available by name
+        return default, (self.graphs if named is None else named) or [EMPTY_GRAPH]
+
     def query(self, query: str, *, base_iri: str | None = None, prefixes: dict[str, str] | None = None,
               use_default_graph_as_union: bool = False,
               default_graph: DatasetGraphs | None = None,
@@ -171,23 +187,7 @@ class RemoteStore:
         """Same meaning as `pyoxigraph.Store.query`: with neither a dataset nor the union flag, the query's own
         FROM clauses (or the server's default) decide."""
         kind = query_form(query, base_iri, with_prefixes=bool(prefixes))  # parse here: same errors as embedded
-        if default_graph is not None:
-            graphs = default_graph if isinstance(default_graph, list) else [default_graph]
-            if any(not isinstance(g, ox.NamedNode) for g in graphs):
-                raise TypeError("a remote store names graphs by IRI only")
-            default = [g.value for g in graphs if isinstance(g, ox.NamedNode)] or [EMPTY_GRAPH]
-        elif use_default_graph_as_union:
-            default = [] if self.config.union == "server" else (list(self.graphs) or [EMPTY_GRAPH])
-        else:
-            default = []
-        if named_graphs is not None:
-            named = [g.value for g in named_graphs if isinstance(g, ox.NamedNode)]
-        else:  # as pyoxigraph: a given default graph leaves every graph of the store available by name
-            named = list(self.graphs) if default else []
-        if default and not named:
-            named = [EMPTY_GRAPH]
-        if use_default_graph_as_union and default_graph is None and self.config.union == "server":
-            named = [] if named_graphs is None else named
+        default, named = self._dataset(use_default_graph_as_union, default_graph, named_graphs)
         text = _prologue(query, base_iri, prefixes)
         if kind == "graph":
             raw, ctype = self._send(text, accept="application/n-triples, text/plain;q=0.9, text/turtle;q=0.5",
@@ -235,14 +235,6 @@ class RemoteStore:
             g = row["g"] if graph_name is None else graph_name
             yield ox.Quad(deskolemise(s), p, deskolemise(o), g)
 
-    def __len__(self) -> int:
-        if self._length is None:
-            result = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", default_graph=[],
-                                named_graphs=[ox.NamedNode(g) for g in self.graphs])
-            assert isinstance(result, ox.QuerySolutions)
-            self._length = int(next(iter(result))["n"].value)
-        return self._length
-
 
 @dataclass(frozen=True)
 class Manifest:
@@ -253,8 +245,8 @@ class Manifest:
     loaded: str
 
 
-def read_manifest(config: StoreConfig) -> Manifest:
-    """The build a remote store serves, from its manifest graph; StoreUnavailable if there is none."""
+def find_manifest(config: StoreConfig) -> Manifest | None:
+    """The build a remote store serves, from its manifest graph; None if nothing was ever loaded."""
     probe = RemoteStore(config)
     result = probe.query(
         f"{MANIFEST_PREFIXES} SELECT ?hash ?loaded ?g ?n WHERE {{ GRAPH ?m {{ ?m dcterms:identifier ?hash ; "
@@ -263,11 +255,19 @@ def read_manifest(config: StoreConfig) -> Manifest:
     assert isinstance(result, ox.QuerySolutions)
     rows = list(result)
     if not rows:
-        raise StoreUnavailable(f"the SPARQL server at {config.query_url} holds no mmkg build (no manifest graph "
-                               f"<{MANIFEST_GRAPH}>); push one with `mmkg load --store sparql+{config.query_url}`")
+        return None
     graphs = {r["g"].value: int(r["n"].value) for r in rows}
     first = rows[0]
     return Manifest(first["hash"].value, dict(sorted(graphs.items())), first["loaded"].value)
+
+
+def read_manifest(config: StoreConfig) -> Manifest:
+    """As find_manifest, but a store without a build is StoreUnavailable (nothing to serve)."""
+    manifest = find_manifest(config)
+    if manifest is None:
+        raise StoreUnavailable(f"the SPARQL server at {config.query_url} holds no mmkg build (no manifest graph "
+                               f"<{MANIFEST_GRAPH}>); push one with `mmkg load --store sparql+{config.query_url}`")
+    return manifest
 
 
 def open_remote(config: StoreConfig) -> tuple[RemoteStore, Manifest]:

@@ -26,7 +26,15 @@ import pyoxigraph as ox
 from mmkg.build import Build
 from mmkg.errors import BuildInvalid, MmkgError
 from mmkg.query import graph_counts
-from mmkg.remote import MANIFEST_GRAPH, Manifest, RemoteStore, StoreConfig, StoreUnavailable, skolemise
+from mmkg.remote import (
+    MANIFEST_GRAPH,
+    Manifest,
+    RemoteStore,
+    StoreConfig,
+    StoreUnavailable,
+    find_manifest,
+    skolemise,
+)
 
 CHUNK_TRIPLES = 100_000
 SWITCH_ATTEMPTS = 5
@@ -149,9 +157,10 @@ def push(build: Build, config: StoreConfig, *, content_hash: str | None = None,
     writer = _Writer(config, max(config.timeout_s, 120.0))
     remote = RemoteStore(config)
     try:
-        previous = list(_served_graphs(remote))
+        current = find_manifest(config)
     except StoreUnavailable as exc:
         raise LoadFailed(str(exc)) from None
+    previous = list(current.graphs) if current is not None else []
     token = secrets.token_hex(6)
     staging = {g: staging_name(token, g) for g in counts}
     try:
@@ -190,18 +199,6 @@ def push(build: Build, config: StoreConfig, *, content_hash: str | None = None,
             writer.send("POST", config.update_url, drop.encode(), "application/sparql-update")
         raise
     return Manifest(key, dict(sorted(counts.items())), now)
-
-
-def _served_graphs(remote: RemoteStore) -> Iterator[str]:
-    result = remote.query(
-        "SELECT DISTINCT ?g WHERE { GRAPH ?m { ?m <http://rdfs.org/ns/void#subset> ?d . "
-        "?d <http://www.w3.org/ns/sparql-service-description#name> ?g } }",
-        default_graph=[], named_graphs=[ox.NamedNode(MANIFEST_GRAPH)])
-    assert isinstance(result, ox.QuerySolutions)
-    for row in result:
-        g = row["g"]
-        if isinstance(g, ox.NamedNode):
-            yield g.value
 
 
 def _staged_counts(remote: RemoteStore, graphs: list[str]) -> dict[str, int]:

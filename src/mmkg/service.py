@@ -61,10 +61,9 @@ def service_description(endpoint: str, graphs: list[str], media: str) -> bytes:
     return _serialize(turtle, media)
 
 
-def void_description(store: GraphStore, graphs: dict[str, int], base_url: str, media: str) -> bytes:
+def void_description(store: GraphStore, total: int, graphs: dict[str, int], base_url: str, media: str) -> bytes:
     """VoID: size, classes, named graphs (as subsets, with the quad counts the served graph holds), licence,
     vocabulary and example resources."""
-    total = len(store)
     class_rows = solutions(store, "SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?c "
                                   "FILTER(STRSTARTS(STR(?c), STR(mm:))) } GROUP BY ?c")
     classes = sorted((term_value(row["c"]), int(term_value(row["n"]))) for row in class_rows)

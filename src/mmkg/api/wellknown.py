@@ -19,4 +19,5 @@ def void(request: Request) -> Response:
     except NotAcceptable as exc:
         return PlainTextResponse(str(exc) + "\n", status_code=406)
     served = served_graph(request)
-    return Response(void_description(served.store, served.graphs, str(request.base_url), media), media_type=media)
+    body = void_description(served.store, served.triples, served.graphs, str(request.base_url), media)
+    return Response(body, media_type=media)
