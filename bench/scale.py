@@ -58,7 +58,7 @@ def rss_mb() -> float:
 
 
 def timings(store: object, runs: int) -> dict[str, dict[str, float]]:
-    from mmkg.query import solutions
+    from mmkg.query import template_solutions as solutions
     from mmkg.templates import template
 
     cases: dict[str, dict[str, float]] = {}
@@ -201,9 +201,28 @@ def main() -> int:
         print(f"{size:>10,} synthetic: {results[-1]['quads']:,} quads, load {results[-1]['load_s']:.1f} s, "
               f"inference {results[-1]['inference_s']:.1f} s", flush=True)
     (ROOT / "bench" / "scale.json").write_text(json.dumps(results, indent=2))
-    (ROOT / "bench" / "RESULTS-scale.md").write_text(report(results, args.runs))
-    print("wrote bench/RESULTS-scale.md and bench/scale.json")
+    text = report(results, args.runs)
+    (ROOT / "bench" / "RESULTS-scale.md").write_text(text)
+    merge_into_results(text)
+    print("wrote bench/RESULTS-scale.md, its section of bench/RESULTS.md, and bench/scale.json")
     return 0
+
+
+BEGIN, END = "<!-- scale: written by bench/scale.py -->", "<!-- scale: end -->"
+
+
+def merge_into_results(text: str) -> None:
+    """Put the scale report in bench/RESULTS.md between markers, replacing the previous one (bench/run.py
+    rewrites the rest of that file; this section survives it only if scale.py runs after, as `make bench` does)."""
+    path = ROOT / "bench" / "RESULTS.md"
+    current = path.read_text() if path.exists() else ""
+    body = text.replace("# Scale benchmark", "## Scale benchmark", 1).replace("\n## ", "\n### ")
+    section = f"{BEGIN}\n{body}\n![latency vs triples, log-log](scale.png)\n{END}\n"
+    if BEGIN in current and END in current:
+        current = current[:current.index(BEGIN)] + section + current[current.index(END) + len(END) + 1:]
+    else:
+        current = current.rstrip("\n") + "\n\n" + section
+    path.write_text(current)
 
 
 if __name__ == "__main__":

@@ -122,12 +122,12 @@ def _entity(store: GraphStore, value: str) -> ox.NamedNode:
 
 
 def _cmd_mappings(args: argparse.Namespace) -> int:
-    from mmkg.query import solutions
+    from mmkg.query import template_solutions
     from mmkg.templates import template
 
     store = _graph_store(args)
     slots: dict[str, ox.NamedNode | ox.Literal] = {"entity": _entity(store, args.entity)} if args.entity else {}
-    for row in solutions(store, template("mappings").bind(slots)):
+    for row in template_solutions(store, template("mappings").bind(slots)):
         subject = curie(row["subject"].value)
         if row["is_gap"].value == "true":
             print(f"{subject}\tNO TERM FOUND in {row['scheme'].value.rsplit('/', 1)[-1]}\t{row['evidence'].value}")

@@ -41,7 +41,7 @@ from mmkg.errors import MmkgError
 from mmkg.executor import QueryExecutor, QueryRequest
 from mmkg.graphstore import GraphStore
 from mmkg.namespaces import ID, PREFIXES, sparql_prologue
-from mmkg.query import UpdateRefused, query_form, solutions, term_value
+from mmkg.query import UpdateRefused, query_form, solutions, template_solutions, term_value
 from mmkg.resolve import KINDS, VOCAB_KINDS, UnknownEntity, resolve
 from mmkg.templates import Slot, Template, load_templates
 
@@ -421,7 +421,7 @@ class McpApp:
                 except UnknownEntity as exc:
                     raise ToolFailure(str(exc)) from None
         query = t.bind(slots)
-        answer = solutions(self.store, query)
+        answer = template_solutions(self.store, query)
         columns = [v.value for v in answer.variables]
         rows: list[dict[str, Any]] = []
         total = 0

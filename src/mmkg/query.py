@@ -24,6 +24,16 @@ def solutions(store: GraphStore, query: str, **kwargs: Any) -> ox.QuerySolutions
     return result
 
 
+def template_solutions(store: GraphStore, query: str, **kwargs: Any) -> ox.QuerySolutions:
+    """A template's SELECT (Template.bind's output). On the embedded store its OPTIONALs are evaluated per row
+    (mmkg.lateral: a lookup instead of a scan of the whole graph); a remote server gets the SPARQL 1.1 text."""
+    if isinstance(store, ox.Store):
+        from mmkg.lateral import lateral_optionals
+
+        query = lateral_optionals(query)
+    return solutions(store, query, **kwargs)
+
+
 def triples(store: GraphStore, query: str, **kwargs: Any) -> Iterable[ox.Triple]:
     """A CONSTRUCT or DESCRIBE over the union of all graphs, with the project's prefixes."""
     kwargs.setdefault("prefixes", PREFIXES)

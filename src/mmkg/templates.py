@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from mmkg.errors import MmkgError
 from mmkg.graphstore import GraphStore
 from mmkg.paths import queries_dir
-from mmkg.query import solutions
+from mmkg.query import template_solutions
 
 _HEADER = re.compile(r"^#\+\s*(\w+)(?:\s+(\w+))?\s*:\s*(.*)$")
 # Where slot bindings go: a line holding only this marker, inside the group whose patterns bind the slots.
@@ -62,7 +62,7 @@ class Template:
         return self.sparql.replace(SLOT_MARKER, "\n".join(lines), 1)
 
     def run(self, store: GraphStore, slots: dict[str, ox.NamedNode | ox.Literal] | None = None) -> ox.QuerySolutions:
-        return solutions(store, self.bind(slots))
+        return template_solutions(store, self.bind(slots))
 
 
 def parse_template(path: Path) -> Template:

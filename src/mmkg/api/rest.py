@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 
 from mmkg.api.deps import served_store
 from mmkg.graphstore import GraphStore
-from mmkg.query import solutions
+from mmkg.query import template_solutions
 from mmkg.resolve import UnknownEntity
 from mmkg.resolve import resolve as resolve_entity
 from mmkg.templates import template
@@ -73,7 +73,7 @@ def run_template(request: Request, template_id: str, filters: dict[str, str | ox
         else:
             slots[slot] = resolve(store, param, value)
     query = t.bind(slots)
-    answer = solutions(store, query)
+    answer = template_solutions(store, query)
     names = [v.value for v in answer.variables]
     rows = [{n: _json_value(row[n]) for n in names} for row in answer]
     return {"template": t.id, "total": len(rows), "limit": limit, "offset": offset,

@@ -14,7 +14,7 @@ from mmkg.ask.lexicon import Lexicon, build_lexicon
 from mmkg.ask.understand import TEMPLATE_SLOTS, Understanding, understand
 from mmkg.graphstore import GraphStore
 from mmkg.namespaces import sparql_prologue
-from mmkg.query import solutions, term_value
+from mmkg.query import solutions, template_solutions, term_value
 from mmkg.templates import plain, template
 
 MAX_SENTENCE_ITEMS = 5
@@ -47,7 +47,7 @@ def context(store: GraphStore) -> AskContext:
 def _rows(store: GraphStore, template_id: str, slots: dict[str, str]) -> tuple[str, list[str], list[dict[str, str]]]:
     t = template(template_id)
     query = t.bind({k: ox.NamedNode(v) for k, v in slots.items()})
-    answer = solutions(store, query)
+    answer = template_solutions(store, query)
     columns = [v.value for v in answer.variables]
     rows = [{c: plain(row[c]) for c in columns} for row in answer]
     return query, columns, rows
