@@ -160,6 +160,7 @@ def report(results: list[dict[str, object]], runs: int) -> str:
             ratio = c["p50_ms"] / base_cases[name]["p50_ms"]
             cells.append(f"{c['p50_ms']:.2f} / {c['p99_ms']:.2f} ({c['rows']}, {ratio:.1f}×)")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += goals(results)
     remote = [r for r in results if "virtuoso" in r]
     if remote:
         lines += ["", "## Virtuoso (same graph, same queries, through mmkg's RemoteStore over HTTP)", "",
@@ -179,6 +180,39 @@ def report(results: list[dict[str, object]], runs: int) -> str:
                 cells.append(f"{c['p50_ms']:.2f} / {c['p99_ms']:.2f} ({c['p50_ms'] / e['p50_ms']:.1f}×)")
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def goals(results: list[dict[str, object]]) -> list[str]:
+    """The issue's goals, judged from this run: p50 under 10 ms at 1 M synthetic triples, and latency growing no
+    faster than the answer (time ratio / row ratio between the smallest size and each larger one)."""
+    at_1m = next((r for r in results if r["size"] == 1_000_000), None)
+    out = ["", "### Against the goals", ""]
+    if at_1m is None:
+        return [*out, "(no 1 M run in this report)"]
+    cases = at_1m["cases"]
+    assert isinstance(cases, dict)
+    fast = [n for n, _t, _s in CASES if cases[n]["p50_ms"] < 10]
+    out.append(f"- p50 under 10 ms at 1 M synthetic triples ({at_1m['quads']:,} quads): {len(fast)} of {len(CASES)} "
+               f"families ({', '.join(fast) or 'none'}).")
+    base = results[0]["cases"]
+    assert isinstance(base, dict)
+    out += ["- Growth against the answer: (p50 ratio) / (row-count ratio), smallest size to each larger one; "
+            "at most about 1 means the cost follows the answer, not the graph. Families with a constant answer "
+            "are judged by the p50 ratio alone.", "",
+            "| query | " + " | ".join(f"{r['quads']:,}" for r in results[1:]) + " |",
+            "|---|" + "---:|" * (len(results) - 1)]
+    for name, _t, _s in CASES:
+        cells = []
+        for r in results[1:]:
+            c = r["cases"][name]  # type: ignore[index]
+            b = base[name]
+            time_ratio = c["p50_ms"] / b["p50_ms"]
+            if b["rows"] > 0 and c["rows"] != b["rows"]:
+                cells.append(f"{time_ratio / (c['rows'] / b['rows']):.2f}")
+            else:
+                cells.append(f"{time_ratio:.2f} (p50 ×, answer constant)")
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    return out
 
 
 def main() -> int:
