@@ -243,5 +243,6 @@ def test_readers_never_see_a_half_switched_store(loaded: Virtuoso, built: Build)
     # a known defect of that server, documented in docs/deploy.md, not asserted here.
     assert (mele, 0) in seen, "the reader saw the smaller build while it was switched in"
     assert read_manifest(config(loaded)).content_hash == built.content_hash
+    assert graph_size(loaded, MAPPINGS_GRAPH) == mappings, "the mappings graph came back whole"
     assert graph_size(loaded, MANIFEST_GRAPH) > 0
 
