@@ -17,7 +17,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
-setup: $(VENV)/.installed  ## create .venv with pinned dependencies
+# The SPARQL editor component (CodeMirror, from the npm registry, integrity-checked); served from the package.
+VENDOR := src/mmkg/static/vendor/codemirror/lib/codemirror.js
+$(VENDOR): scripts/fetch_frontend.py
+	python3 scripts/fetch_frontend.py
+
+setup: $(VENV)/.installed $(VENDOR)  ## create .venv with pinned dependencies and fetch the editor component
 
 serve: setup  ## build + validate the graph, then serve it on the embedded store (prints the URL)
 	$(VENV)/bin/mmkg serve --host $(HOST) --port $(PORT)

@@ -19,7 +19,7 @@ VALUES = {"study": ID + "trial/castor", "regimen": ID + "regimen/kd", "regimen2"
           "drug": ID + "drug/daratumumab", "drug_class": ID + "drug-class/anti-cd38-mab",
           "regimen_class": MM + "AntiCD38Regimen", "population": ID + "population/len-refractory",
           "endpoint": ID + "endpoint/median-pfs", "entity": ID + "trial/castor", "kind": MM + "RealWorldStudy",
-          "source": ID + "source/mele-2024", "table": ID + "table/mele-2024-table-1"}
+          "source": ID + "source/mele-2024", "table": ID + "table/mele-2024-t1"}
 
 
 def test_each_optional_is_wrapped_and_nesting_kept() -> None:

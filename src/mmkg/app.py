@@ -9,7 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from mmkg import __version__
-from mmkg.api import ask, external, health, linked_data, rest, sparql, wellknown
+from mmkg.api import ask, external, health, linked_data, rest, sparql, ui, wellknown
 from mmkg.executor import QueryFailed, QueryTimeout
 from mmkg.remote import StoreUnavailable
 from mmkg.settings import Settings
@@ -39,6 +39,8 @@ def create_app(settings: Settings, graphs: GraphHolder) -> FastAPI:
     app.include_router(external.router)
     app.include_router(linked_data.router)
     app.include_router(ask.router)
+    app.include_router(ui.router)
+    app.mount("/static", ui.static_files(), name="static")
     return app
 
 

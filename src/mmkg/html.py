@@ -8,6 +8,7 @@ from collections import defaultdict
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pyoxigraph as ox
 
@@ -47,6 +48,20 @@ def _cell(value: Any) -> str:
     return "" if value is None else escape(str(value))
 
 
+_POPULATION = "https://w3id.org/mmkg/vocab#Population"
+
+
+def _explore_links(iri: str, title: str, types: list[ox.NamedNode], base: str) -> str:
+    """Links from an entity into the web front end: a question about it, the charts, the SPARQL editor."""
+    query = f"SELECT ?property ?value WHERE {{\n  <{iri}> ?property ?value .\n}}\n"
+    charts = base + "charts"
+    if iri.startswith(ID) and any(t.value == _POPULATION for t in types):
+        charts += "?population=" + quote(iri[len(ID):], safe="/")
+    return (f"<p class='explore'><a href='{escape(base + '?q=' + quote(title))}'>Ask about it</a> · "
+            f"<a href='{escape(charts)}'>Charts</a> · "
+            f"<a href='{escape(base + 'editor?query=' + quote(query))}'>Open in the SPARQL editor</a></p>")
+
+
 def render_entity(store: GraphStore, iri: str, triples: list[ox.Triple], base: str,
                   results: list[dict[str, Any]], gaps: list[dict[str, Any]],
                   statements: list[dict[str, Any]]) -> str:
@@ -72,6 +87,7 @@ def render_entity(store: GraphStore, iri: str, triples: list[ox.Triple], base: s
         f"<nav><a href='{base}'>mmkg</a><a href='{base}docs'>API</a><a href='{base}sparql'>SPARQL</a>"
         f"<a href='?format=turtle'>Turtle</a><a href='?format=jsonld'>JSON-LD</a></nav>",
         f"<h1>{escape(title)}</h1><div class='iri'>{escape(iri)}</div>",
+        _explore_links(iri, title, types, base),
         "<p class='types'>" + "".join(f"<span>{escape(label_of(store, t) or curie(t.value))}</span>"
                                      for t in sorted(types, key=lambda t: t.value)) + "</p>",
     ]
