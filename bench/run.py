@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 import httpx
 import pyoxigraph as ox
+from scale import BEGIN as SCALE_SECTION  # bench/scale.py's section of RESULTS.md, kept when this file is rewritten
 
 from mmkg.build import build
 from mmkg.namespaces import sparql_prologue
@@ -294,8 +295,7 @@ def write_results(systems: list[System], quads: int) -> None:
               f"({'met' if min(ratios) >= 0.9 else 'NOT met'}).", ""]
     path = ROOT / "bench" / "RESULTS.md"
     previous = path.read_text(encoding="utf-8") if path.exists() else ""
-    scale_marker = "<!-- scale: written by bench/scale.py -->"  # bench/scale.py's section is kept as it was
-    kept = previous[previous.index(scale_marker):] if scale_marker in previous else ""
+    kept = previous[previous.index(SCALE_SECTION):] if SCALE_SECTION in previous else ""
     path.write_text("\n".join(lines) + ("\n" + kept if kept else ""), encoding="utf-8")
     print("\n".join(lines))
 

@@ -58,14 +58,14 @@ def rss_mb() -> float:
 
 
 def timings(store: object, runs: int) -> dict[str, dict[str, float]]:
-    from mmkg.query import template_solutions as solutions
+    from mmkg.query import template_solutions
     from mmkg.templates import template
 
     cases: dict[str, dict[str, float]] = {}
     for name, tid, slots in CASES:
         query = template(tid).bind({k: ox.NamedNode(v) for k, v in slots.items()})
         try:
-            rows = len(list(solutions(store, query)))  # type: ignore[arg-type]  # warm-up, and the answer size
+            rows = len(list(template_solutions(store, query)))  # type: ignore[arg-type]  # warm-up, and the answer size
         except Exception as exc:  # a remote timeout or refusal is a result to report, not the end of the run
             print(f"{name}: {type(exc).__name__}: {str(exc)[:300]}", file=sys.stderr, flush=True)
             cases[name] = {"p50_ms": float("nan"), "p99_ms": float("nan"), "rows": -1}
@@ -73,7 +73,7 @@ def timings(store: object, runs: int) -> dict[str, dict[str, float]]:
         times = []
         for _ in range(runs):
             t0 = time.perf_counter()
-            for _row in solutions(store, query):  # type: ignore[arg-type]
+            for _row in template_solutions(store, query):  # type: ignore[arg-type]
                 pass
             times.append((time.perf_counter() - t0) * 1000)
         times.sort()

@@ -62,3 +62,9 @@ def test_template_answers_the_same_with_per_row_optionals(template_id: str, stor
         plain = _rows(solutions(store, query))
         rewritten = _rows(solutions(store, lateral_optionals(query)))
         assert rewritten == plain, f"{template_id} with {sorted(slots)}"
+
+
+@pytest.mark.parametrize("query", ["SELECT * WHERE { OPTIONAL { ?a <p> ?b }", "SELECT * WHERE { ?a <p> ?b } }"])
+def test_unbalanced_braces_are_an_error(query: str) -> None:
+    with pytest.raises(ValueError, match="unbalanced"):
+        lateral_optionals(query)

@@ -13,7 +13,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from mmkg.graphstore import GraphStore
-from mmkg.namespaces import ID, curie
+from mmkg.namespaces import ID, MM, curie
 from mmkg.query import term_value
 
 _LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
@@ -48,14 +48,11 @@ def _cell(value: Any) -> str:
     return "" if value is None else escape(str(value))
 
 
-_POPULATION = "https://w3id.org/mmkg/vocab#Population"
-
-
 def _explore_links(iri: str, title: str, types: list[ox.NamedNode], base: str) -> str:
     """Links from an entity into the web front end: a question about it, the charts, the SPARQL editor."""
     query = f"SELECT ?property ?value WHERE {{\n  <{iri}> ?property ?value .\n}}\n"
     charts = base + "charts"
-    if iri.startswith(ID) and any(t.value == _POPULATION for t in types):
+    if iri.startswith(ID) and any(t.value == str(MM.Population) for t in types):
         charts += "?population=" + quote(iri[len(ID):], safe="/")
     return (f"<p class='explore'><a href='{escape(base + '?q=' + quote(title))}'>Ask about it</a> · "
             f"<a href='{escape(charts)}'>Charts</a> · "

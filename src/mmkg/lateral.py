@@ -17,67 +17,38 @@ from __future__ import annotations
 
 import re
 
-_KEYWORD = re.compile(r"OPTIONAL\s*\{", re.IGNORECASE)
-
-
-def _skip(text: str, i: int) -> int:
-    """If a string literal, IRI or comment starts at i, the index just past it; else i."""
-    c = text[i]
-    if c == "#":
-        end = text.find("\n", i)
-        return len(text) if end < 0 else end
-    if c == "<":
-        m = re.match(r"<[^<>\"{}|^`\\\s]*>", text[i:])
-        return i + m.end() if m else i
-    if c in "\"'":
-        quote = c * 3 if text.startswith(c * 3, i) else c
-        j = i + len(quote)
-        while j < len(text):
-            if text[j] == "\\":
-                j += 2
-                continue
-            if text.startswith(quote, j):
-                return j + len(quote)
-            j += 1
-        return len(text)
-    return i
-
-
-def _matching_brace(text: str, open_at: int) -> int:
-    depth = 0
-    i = open_at
-    while i < len(text):
-        j = _skip(text, i)
-        if j != i:
-            i = j
-            continue
-        if text[i] == "{":
-            depth += 1
-        elif text[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    raise ValueError("unbalanced braces in a template query")
+# The tokens that matter: string literals, IRIs and comments (skipped whole, so an OPTIONAL or a brace inside them
+# is not one), the OPTIONAL keyword with its opening brace, and braces.
+_TOKEN = re.compile(r"""
+    "{3}(?:[^"\\]|\\.|"(?!""))*"{3} | '{3}(?:[^'\\]|\\.|'(?!''))*'{3}
+  | "(?:[^"\\\n]|\\.)*" | '(?:[^'\\\n]|\\.)*'
+  | <[^<>"{}|^`\\\s]*>
+  | \#[^\n]*
+  | (?P<optional>(?<!\w)OPTIONAL\s*\{)
+  | (?P<open>\{) | (?P<close>\})
+""", re.IGNORECASE | re.VERBOSE)
 
 
 def lateral_optionals(query: str) -> str:
     """The query with each `OPTIONAL { … }` wrapped as `LATERAL { OPTIONAL { … } }`, nested ones included."""
     out: list[str] = []
-    i = 0
-    while i < len(query):
-        j = _skip(query, i)
-        if j != i:
-            out.append(query[i:j])
-            i = j
-            continue
-        m = _KEYWORD.match(query, i)
-        if m and (i == 0 or not (query[i - 1].isalnum() or query[i - 1] == "_")):
-            close = _matching_brace(query, m.end() - 1)
-            inner = lateral_optionals(query[m.end():close])
-            out.append(f"LATERAL {{ {query[i:m.end()]}{inner}}} }}")
-            i = close + 1
-            continue
-        out.append(query[i])
-        i += 1
-    return "".join(out)
+    # one entry per open brace: whether it opened an OPTIONAL, whose close also closes the LATERAL
+    opened: list[bool] = []
+    last = 0
+    for m in _TOKEN.finditer(query):
+        if m.group("optional"):
+            out.append(query[last:m.start()] + "LATERAL { " + m.group())
+            opened.append(True)
+        elif m.group("open"):
+            out.append(query[last:m.end()])
+            opened.append(False)
+        elif m.group("close"):
+            if not opened:
+                raise ValueError("unbalanced braces in a template query")
+            out.append(query[last:m.end()] + (" }" if opened.pop() else ""))
+        else:
+            out.append(query[last:m.end()])
+        last = m.end()
+    if opened:
+        raise ValueError("unbalanced braces in a template query")
+    return "".join(out) + query[last:]

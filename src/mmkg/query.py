@@ -10,6 +10,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from mmkg.graphstore import GraphStore
+from mmkg.lateral import lateral_optionals
 from mmkg.namespaces import PREFIXES
 
 
@@ -28,8 +29,6 @@ def template_solutions(store: GraphStore, query: str, **kwargs: Any) -> ox.Query
     """A template's SELECT (Template.bind's output). On the embedded store its OPTIONALs are evaluated per row
     (mmkg.lateral: a lookup instead of a scan of the whole graph); a remote server gets the SPARQL 1.1 text."""
     if isinstance(store, ox.Store):
-        from mmkg.lateral import lateral_optionals
-
         query = lateral_optionals(query)
     return solutions(store, query, **kwargs)
 

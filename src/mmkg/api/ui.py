@@ -76,10 +76,11 @@ def examples() -> dict[str, Any]:
     from mmkg.namespaces import ID, sparql_prologue
     from mmkg.templates import load_templates
 
+    prologue = sparql_prologue()
     items = []
     for t in load_templates().values():
         slots: dict[str, ox.NamedNode | ox.Literal] = {
             s.name: ox.NamedNode(ID + _EXAMPLE_SLOTS.get(s.name, "")) for s in t.slots if s.required}
         body = "\n".join(line for line in t.bind(slots).splitlines() if not line.startswith("#+"))
-        items.append({"id": t.id, "title": t.title, "sparql": sparql_prologue() + body.strip() + "\n"})
-    return {"prefixes": sparql_prologue(), "items": items}
+        items.append({"id": t.id, "title": t.title, "sparql": prologue + body.strip() + "\n"})
+    return {"prefixes": prologue, "items": items}

@@ -102,12 +102,15 @@ async function drawCoverage() {
   const inKey = new Set(keys.map(p => popLabel[p]));
   const trials = [...new Set(results.filter(r => inKey.has(r.population_label)).map(r => r.trial_label)
     .concat(gaps.filter(g => inKey.has(g.population_label)).map(g => g.study_label)).filter(Boolean))].sort();
+  // gaps name their endpoint by label only: the label of each key endpoint, read once from the results
+  const endpointLabel = Object.fromEntries(KEY_ENDPOINTS.map(([ep]) =>
+    [ep, (results.find(r => mmkg.idOf(r.endpoint) === ep) || {}).endpoint_label]));
   const cell = (trial, pop, ep) => {
     const rs = results.filter(r => r.trial_label === trial && r.population_label === pop && mmkg.idOf(r.endpoint) === ep);
     if (rs.some(r => r.status === "reported" && r.value != null)) return "reported";
     if (rs.some(r => r.status === "not reached")) return "not reached";
-    const gs = gaps.filter(g => g.study_label === trial && g.population_label === pop && g.endpoint_label && rs.length === 0 &&
-                                 (g.endpoint_label === (results.find(r => mmkg.idOf(r.endpoint) === ep) || {}).endpoint_label));
+    const gs = rs.length ? [] : gaps.filter(g => g.study_label === trial && g.population_label === pop &&
+                                                 g.endpoint_label && g.endpoint_label === endpointLabel[ep]);
     if (gs.some(g => g.origin === "stated") || rs.some(r => /not reported/.test(r.status))) return "stated";
     if (gs.some(g => g.origin === "derived")) return "derived";
     const enrolled = results.some(r => r.trial_label === trial && r.population_label === pop) ||
