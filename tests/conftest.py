@@ -71,7 +71,7 @@ class LiveServer:
 
 
 def start_server(*extra_args: str, timeout_s: float = 120, env: dict[str, str] | None = None) -> LiveServer:
-    """`mmkg serve` in a child process on a free 127.0.0.1 port; returns once /health answers 200."""
+    """`mmkg serve` in a child process on a free 127.0.0.1 port; returns once /ready answers 200."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -86,13 +86,13 @@ def start_server(*extra_args: str, timeout_s: float = 120, env: dict[str, str] |
         if process.poll() is not None:
             raise RuntimeError(f"mmkg serve exited with {process.returncode}: {log.read_text()[-2000:]}")
         try:
-            if httpx.get(url + "health", timeout=2).status_code == 200:
+            if httpx.get(url + "ready", timeout=2).status_code == 200:
                 return LiveServer(url, process, log)
         except httpx.TransportError:
             pass
         if time.monotonic() > deadline:
             process.kill()
-            raise RuntimeError("mmkg serve did not become healthy in time")
+            raise RuntimeError("mmkg serve did not become ready in time")
         time.sleep(0.2)
 
 

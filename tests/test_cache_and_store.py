@@ -58,4 +58,5 @@ def test_serve_with_an_on_disk_store(tmp_path: Path) -> None:
             assert r.json()["boolean"] is True, attempt
         finally:
             stop_server(server)
-    assert (location / "mmkg-content-hash").is_file()
+    # one folder per build (a reload writes beside the one being read); both starts used the same one
+    assert len([d for d in location.iterdir() if (d / "mmkg-content-hash").is_file()]) == 1

@@ -24,9 +24,13 @@ def test_serve_prints_url_and_answers_health(free_port: int) -> None:
             except httpx.TransportError:
                 assert time.monotonic() < deadline, "server did not come up within 60 s"
                 time.sleep(0.2)
-        assert response.status_code == 200
-        body = response.json()
-        assert body["status"] == "ok" and body["triples"] > 3000 and len(body["content_hash"]) == 64
+        assert response.status_code == 200 and response.json()["status"] == "ok"
+        ready = httpx.get(url + "ready", timeout=5)
+        assert ready.status_code == 200
+        body = ready.json()
+        assert body["status"] == "ready" and body["validated"] is True
+        assert body["triples"] > 3000 and len(body["content_hash"]) == 64
+        assert sum(body["graphs"].values()) == body["triples"]
     finally:
         proc.terminate()
         proc.wait(timeout=10)

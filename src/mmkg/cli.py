@@ -160,6 +160,23 @@ def _cmd_external(args: argparse.Namespace) -> int:
     return 0
 
 
+def _admin_token(path: str | None) -> str | None:
+    """The admin token: from the file if one is named, else $MMKG_ADMIN_TOKEN; None disables the admin routes."""
+    if path:
+        try:
+            token = Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise MmkgError(f"--admin-token-file {path}: cannot read it ({exc.strerror})") from None
+        if not token:
+            raise MmkgError(f"--admin-token-file {path} is empty; put the token on its first line")
+    else:
+        token = os.environ.get("MMKG_ADMIN_TOKEN", "").strip()
+    if token and len(token) < 16:
+        raise MmkgError("the admin token is shorter than 16 characters; use a long random one "
+                        "(e.g. `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
+    return token or None
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from mmkg.external import ExternalEndpoint
     from mmkg.remote import StoreConfig
@@ -179,6 +196,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         federation_allow=tuple(args.federation_allow),
         external_endpoints=tuple(ExternalEndpoint.parse(e) for e in args.external_endpoint),
         external_timeout_s=args.external_timeout,
+        admin_token=_admin_token(args.admin_token_file),
+        access_log=not args.no_access_log,
+        max_body_bytes=args.max_body_bytes,
+        max_url_bytes=args.max_url_bytes,
     )
     serve(settings)
     return 0
@@ -272,6 +293,13 @@ def parser() -> argparse.ArgumentParser:
                     help="an external SPARQL endpoint /api/entities/…/external may ask (repeatable; default: none)")
     sv.add_argument("--external-timeout", type=float, default=5.0,
                     help="seconds to wait for an external endpoint (default 5)")
+    sv.add_argument("--admin-token-file", metavar="FILE",
+                    help="file holding the token for /admin/* (default: $MMKG_ADMIN_TOKEN; neither: admin disabled)")
+    sv.add_argument("--no-access-log", action="store_true", help="do not log one JSON line per request")
+    sv.add_argument("--max-body-bytes", type=int, default=1_000_000,
+                    help="larger request bodies are refused with 413 (default 1000000)")
+    sv.add_argument("--max-url-bytes", type=int, default=400_000,
+                    help="longer request targets are refused with 414 (default 400000)")
     sv.set_defaults(func=_cmd_serve)
 
     ld = sub.add_parser("load", help="push the validated build into a SPARQL server's named graphs (atomic switch)")

@@ -43,6 +43,10 @@ class Overloaded(MmkgError):
     pass
 
 
+class ExecutorClosed(MmkgError):
+    """The graph this executor served was replaced (a reload); run the query on the current one."""
+
+
 @dataclass(frozen=True)
 class QueryRequest:
     query: str
@@ -210,7 +214,7 @@ class QueryExecutor:
         self._data_path = data_path
         self.timeout_s = timeout_s
         self._max_wait_s = timeout_s if max_wait_s is None else max_wait_s
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._idle: queue.Queue[_Worker | None] = queue.Queue()  # None: closed
         self._lock = threading.Lock()
         self._closed = False
         for _ in range(workers):
@@ -218,10 +222,15 @@ class QueryExecutor:
 
     def run(self, request: QueryRequest, *, timeout_s: float | None = None) -> QueryResponse:
         limit = self.timeout_s if timeout_s is None else timeout_s
+        if self._closed:
+            raise ExecutorClosed("this graph was replaced")
         try:
             worker = self._idle.get(timeout=self._max_wait_s)
         except queue.Empty:
             raise Overloaded("all query workers are busy; try again shortly") from None
+        if worker is None:  # closed while this request waited: pass the news on to the next waiter
+            self._idle.put(None)
+            raise ExecutorClosed("this graph was replaced")
         try:
             worker.conn.send(request)
             if not worker.conn.poll(limit):
@@ -233,7 +242,7 @@ class QueryExecutor:
             worker = _Worker(self._ctx, self._data_path)
             raise QueryFailed("the query worker died while evaluating the query") from None
         finally:
-            self._idle.put(worker)
+            self._give_back(worker)
         if status == "ok":
             assert isinstance(payload, QueryResponse)
             return payload
@@ -241,13 +250,24 @@ class QueryExecutor:
             raise ResultTooLarge(payload)
         raise QueryFailed(payload)
 
+    def _give_back(self, worker: _Worker) -> None:
+        with self._lock:
+            if not self._closed:
+                self._idle.put(worker)
+                return
+        worker.stop()  # the executor closed while this query ran: the query finished, the worker is not needed
+
     def close(self) -> None:
+        """Stop idle workers now and busy ones when their query ends, so a swap never cuts a query short."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
         while True:
             try:
-                self._idle.get_nowait().stop()
+                worker = self._idle.get_nowait()
             except queue.Empty:
                 break
+            if worker is not None:
+                worker.stop()
+        self._idle.put(None)

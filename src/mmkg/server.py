@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
 import time
 
 import uvicorn
 
+from mmkg import access_log
 from mmkg.app import create_app
 from mmkg.build import build
+from mmkg.reload import ReloadBusy, Reloader
 from mmkg.remote import open_remote
 from mmkg.settings import Settings
 from mmkg.store import GraphHolder
@@ -16,6 +21,7 @@ from mmkg.store import GraphHolder
 
 def serve(settings: Settings) -> None:
     started = time.perf_counter()
+    access_log.configure(settings.access_log)
     graphs = GraphHolder()
     if settings.store is not None:
         # What the server holds was validated before `mmkg load` switched it in; its manifest names the build.
@@ -34,8 +40,17 @@ def serve(settings: Settings) -> None:
         flush=True,
     )
     print(settings.url, flush=True)
+    app = create_app(settings, graphs)
+    # SIGHUP reloads, as for most daemons; in a thread, since a build takes seconds and a handler must not block
+    signal.signal(signal.SIGHUP, lambda *_: threading.Thread(target=_reload_quietly, args=(app.state.reloader,),
+                                                              daemon=True).start())
     try:
-        uvicorn.run(create_app(settings, graphs), host=settings.host, port=settings.port, log_level="warning",
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
                 http="httptools", loop="uvloop")
     finally:
         graphs.close()
+
+
+def _reload_quietly(reloader: Reloader) -> None:
+    with contextlib.suppress(ReloadBusy):  # one already running will pick up the same files
+        reloader.reload()  # the outcome is logged (with the report) and shown at /ready and GET /admin/reload

@@ -26,6 +26,11 @@ class Settings:
     # SPARQL endpoints /api/entities/…/external may ask about the IRIs an entity is mapped to (operator's choice)
     external_endpoints: tuple[ExternalEndpoint, ...] = ()
     external_timeout_s: float = DEFAULT_TIMEOUT_S
+    # Bearer token for /admin/* (reload); None: admin routes are disabled. Never printed (repr=False), never logged.
+    admin_token: str | None = field(default=None, repr=False)
+    access_log: bool = True  # one JSON line per request on stderr
+    max_body_bytes: int = 1_000_000  # larger request bodies get 413 before they are read
+    max_url_bytes: int = 400_000  # longer request targets (path and query string) get 414
 
     @property
     def url(self) -> str:

@@ -7,9 +7,11 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import shutil
 import tempfile
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -17,7 +19,8 @@ import pyoxigraph as ox
 
 from mmkg.build import Build
 from mmkg.errors import MmkgError, ParseFailure
-from mmkg.executor import QueryExecutor, QueryRequest, QueryResponse, open_data
+from mmkg.executor import ExecutorClosed, QueryExecutor, QueryRequest, QueryResponse, open_data
+from mmkg.failpoints import failpoint
 from mmkg.graphstore import GraphStore
 from mmkg.paths import cache_dir
 from mmkg.query import graph_counts
@@ -57,6 +60,7 @@ class ServedGraph:
     graphs: dict[str, int]
     executor: Executor | None
     data_path: Path | None  # None: a remote store
+    loaded_at: float = field(default_factory=time.time)  # when it was switched in (Unix time)
 
 
 def add_extra_graphs(store: ox.Store, extras: list[ExtraGraph]) -> None:
@@ -88,16 +92,19 @@ def prepare_data(build: Build, extras: list[ExtraGraph], store_path: Path | None
     if extras:
         add_extra_graphs(store, extras)
     if store_path is not None:
-        marker = store_path / _HASH_MARKER
+        # One folder per build: a reload writes the new build beside the one being read, never over it.
+        folder = store_path / key[:16]
+        marker = folder / _HASH_MARKER
         if not (marker.is_file() and marker.read_text() == key):
-            disk = ox.Store(str(store_path))
-            disk.clear()
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            disk = ox.Store(str(folder))
             disk.extend(store)
             disk.flush()
             del disk
             gc.collect()  # release the write lock before read-only opens
             marker.write_text(key)
-        return ox.Store.read_only(str(store_path)), store_path, key
+        return ox.Store.read_only(str(folder)), folder, key
     data = cache_dir() / f"{build.content_hash}.nq"
     if extras or not data.is_file():
         fd, name = tempfile.mkstemp(prefix="mmkg-serve-", suffix=".nq")
@@ -116,22 +123,50 @@ class GraphHolder:
 
     def publish(self, build: Build, *, extras: list[ExtraGraph] | None = None, store_path: Path | None = None,
                 workers: int = 0, timeout_s: float = 10.0) -> ServedGraph:
+        """Prepare the build for serving (data file or on-disk store, query workers), then switch it in. If
+        anything fails before the switch, what was being served stays, and the half-made executor is stopped."""
         store, data_path, key = prepare_data(build, extras or [], store_path)
         executor = QueryExecutor(data_path, workers=workers, timeout_s=timeout_s) if workers else None
-        return self._swap(ServedGraph(store, key, len(store), graph_counts(store), executor, data_path))
+        try:
+            served = ServedGraph(store, key, len(store), graph_counts(store), executor, data_path)
+            failpoint("publish-before-swap")
+        except BaseException:
+            if executor is not None:
+                executor.close()
+            raise
+        previous = self._swap(served)
+        if store_path is not None:
+            _remove_stale_folders(store_path, keep={data_path, previous.data_path if previous else None})
+        return served
 
     def publish_remote(self, store: RemoteStore, manifest: Manifest, *, workers: int = 3) -> ServedGraph:
         """Serve what a SPARQL server holds, as its manifest describes it; at most `workers` queries in flight."""
         executor = RemoteExecutor(store, workers=max(1, workers))
-        return self._swap(ServedGraph(store, manifest.content_hash, sum(manifest.graphs.values()),
-                                      dict(manifest.graphs), executor, None))
+        served = ServedGraph(store, manifest.content_hash, sum(manifest.graphs.values()), dict(manifest.graphs),
+                             executor, None)
+        self._swap(served)
+        return served
 
-    def _swap(self, served: ServedGraph) -> ServedGraph:
+    def _swap(self, served: ServedGraph) -> ServedGraph | None:
+        """Switch `served` in; the previous graph's workers finish the queries they hold, then stop."""
         with self._lock:
             previous, self._current = self._current, served
         if previous is not None and previous.executor is not None:
             previous.executor.close()
-        return served
+        return previous
+
+    def run(self, request: QueryRequest) -> QueryResponse:
+        """Run a /sparql query on the graph being served. A request that reached the previous graph's executor
+        just as a reload closed it is run again on the new one: a reload never fails a request."""
+        for _ in range(3):
+            served = self._current
+            if served is None or served.executor is None:
+                raise ExecutorClosed("the graph is not loaded yet")
+            try:
+                return served.executor.run(request)
+            except ExecutorClosed:
+                continue
+        raise ExecutorClosed("the graph was replaced three times during one request; try again")
 
     @property
     def current(self) -> ServedGraph | None:
@@ -142,6 +177,14 @@ class GraphHolder:
             served, self._current = self._current, None
         if served is not None and served.executor is not None:
             served.executor.close()
+
+
+def _remove_stale_folders(store_path: Path, keep: set[Path | None]) -> None:
+    """Builds on disk that nothing serves any more (older than the one just replaced, which may still be
+    finishing queries)."""
+    for folder in store_path.iterdir():
+        if folder.is_dir() and (folder / _HASH_MARKER).is_file() and folder not in keep:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 __all__ = ["ExtraGraph", "GraphHolder", "ServedGraph", "open_data"]

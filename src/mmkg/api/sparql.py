@@ -11,7 +11,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from mmkg.api.negotiation import GRAPH_TYPES, SOLUTION_TYPES, NotAcceptable, choose
-from mmkg.executor import Overloaded, QueryFailed, QueryRequest, QueryTimeout, ResultTooLarge
+from mmkg.auth import refuse_write
+from mmkg.executor import ExecutorClosed, Overloaded, QueryFailed, QueryRequest, QueryTimeout, ResultTooLarge
 from mmkg.query import FederationRefused, UpdateRefused, check_federation, query_form
 from mmkg.service import service_description
 
@@ -32,7 +33,7 @@ def answer_query(request: Request, query: str, default_graphs: list[str], named_
     try:
         kind = query_form(query, base_iri)
     except UpdateRefused:
-        return _error(403, "SPARQL Update is not allowed on this endpoint (read-only)")
+        return refuse_write(request, "SPARQL Update")
     except SyntaxError as exc:
         return _error(400, f"malformed query: {exc}")
     allowed = request.app.state.settings.federation_allow
@@ -47,14 +48,13 @@ def answer_query(request: Request, query: str, default_graphs: list[str], named_
     except NotAcceptable as exc:
         return _error(406, str(exc))
     settings = request.app.state.settings
-    served = request.app.state.graphs.current
-    if served is None or served.executor is None:
-        return _error(503, "the graph is not loaded yet")
     job = QueryRequest(query, kind, media, default_graph=default_graphs,
                        named_graphs=named_graphs or None, max_rows=settings.max_result_rows, base_iri=base_iri,
                        federation_allow=allowed)
     try:
-        result = served.executor.run(job)
+        result = request.app.state.graphs.run(job)
+    except ExecutorClosed as exc:
+        return _error(503, str(exc))
     except QueryTimeout as exc:
         return _error(503, str(exc))
     except Overloaded as exc:
@@ -86,7 +86,7 @@ def sparql_get(request: Request) -> Response:
     params = request.query_params
     queries = params.getlist("query")
     if params.getlist("update"):
-        return _error(403, "SPARQL Update is not allowed on this endpoint (read-only)")
+        return refuse_write(request, "SPARQL Update")
     if not queries:
         return _describe_service(request)
     if len(queries) > 1:
@@ -114,14 +114,14 @@ async def sparql_post(request: Request) -> Response:
         return _error(400, "the request body is not valid UTF-8")
     params = request.query_params
     if content_type == "application/sparql-update":
-        return _error(403, "SPARQL Update is not allowed on this endpoint (read-only)")
+        return refuse_write(request, "SPARQL Update")
     if content_type == "application/sparql-query":
         return await run_in_threadpool(answer_query, request, body.decode("utf-8", errors="replace"),
                                        params.getlist("default-graph-uri"), params.getlist("named-graph-uri"))
     if content_type == "application/x-www-form-urlencoded":
         form = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
         if form.get("update"):
-            return _error(403, "SPARQL Update is not allowed on this endpoint (read-only)")
+            return refuse_write(request, "SPARQL Update")
         queries = form.get("query", [])
         if len(queries) != 1:
             return _error(400, "a form-encoded request needs exactly one 'query' parameter")

@@ -5,7 +5,7 @@ citations, and — when the asked cell is empty — 'not reported' with the near
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 import pyoxigraph as ox
@@ -35,7 +35,7 @@ class AskContext:
     lexicon: Lexicon
 
 
-@cache
+@lru_cache(maxsize=2)  # the graph served and, during a reload, the one before it; older ones are let go
 def _context_for(store_id: int, store: GraphStore) -> AskContext:
     return AskContext(store, build_lexicon(store))
 
