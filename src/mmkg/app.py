@@ -13,6 +13,7 @@ from mmkg import __version__
 from mmkg.access_log import AccessLog
 from mmkg.api import admin, ask, external, graph_store, health, linked_data, rest, sparql, ui, wellknown
 from mmkg.executor import QueryFailed, QueryTimeout
+from mmkg.query_parser import QueryParser
 from mmkg.reload import Reloader
 from mmkg.remote import StoreUnavailable
 from mmkg.request_limits import RequestLimits
@@ -32,6 +33,7 @@ def create_app(settings: Settings, graphs: GraphHolder) -> FastAPI:
     app.state.settings = settings
     app.state.graphs = graphs
     app.state.reloader = Reloader(settings, graphs)
+    app.state.parser = QueryParser(timeout_s=min(5.0, settings.query_timeout_s))
     # Reads only, from any origin: GET, and POST of a read-only query or question. Authorization is not an allowed
     # header and credentials are not allowed, so no web page can drive the admin routes from a browser.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "HEAD", "OPTIONS"],

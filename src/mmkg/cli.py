@@ -298,8 +298,8 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--no-access-log", action="store_true", help="do not log one JSON line per request")
     sv.add_argument("--max-body-bytes", type=int, default=1_000_000,
                     help="larger request bodies are refused with 413 (default 1000000)")
-    sv.add_argument("--max-url-bytes", type=int, default=400_000,
-                    help="longer request targets are refused with 414 (default 400000)")
+    sv.add_argument("--max-url-bytes", type=int, default=32_768,
+                    help="longer request targets (path and query string) are refused with 414 (default 32768)")
     sv.set_defaults(func=_cmd_serve)
 
     ld = sub.add_parser("load", help="push the validated build into a SPARQL server's named graphs (atomic switch)")

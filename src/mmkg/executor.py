@@ -24,7 +24,7 @@ import pyoxigraph as ox
 
 from mmkg.errors import MmkgError
 from mmkg.graphstore import GraphStore
-from mmkg.query import FederationRefused, check_federation
+from mmkg.query import FederationRefused, UpdateRefused, check_federation, query_form
 
 
 class QueryTimeout(MmkgError):
@@ -57,6 +57,15 @@ class QueryRequest:
     max_rows: int = 10_000
     base_iri: str | None = None  # relative IRIs in the query resolve against it (the endpoint URL)
     federation_allow: tuple[str, ...] = ()  # SERVICE endpoints this query may reach
+
+
+@dataclass(frozen=True)
+class FormRequest:
+    """Parse only: which form the query has (see query.query_form). Parsing user text happens here, in a worker,
+    because Oxigraph's parser recurses: a deeply nested query overflows the stack and takes its process down."""
+
+    query: str
+    base_iri: str | None = None
 
 
 @dataclass(frozen=True)
@@ -172,6 +181,14 @@ def _worker_main(data_path: str, conn: Connection) -> None:
             return
         if request is None:
             return
+        if isinstance(request, FormRequest):
+            try:
+                conn.send(("ok", query_form.__wrapped__(request.query, request.base_iri)))  # the parser caches
+            except UpdateRefused as exc:
+                conn.send(("update", str(exc)))
+            except SyntaxError as exc:
+                conn.send(("syntax", str(exc)))
+            continue
         try:
             conn.send(("ok", execute(store, request)))
         except ResultTooLarge as exc:
@@ -221,7 +238,24 @@ class QueryExecutor:
             self._idle.put(_Worker(self._ctx, data_path))
 
     def run(self, request: QueryRequest, *, timeout_s: float | None = None) -> QueryResponse:
-        limit = self.timeout_s if timeout_s is None else timeout_s
+        status, payload = self._call(request, self.timeout_s if timeout_s is None else timeout_s)
+        if status == "ok":
+            assert isinstance(payload, QueryResponse)
+            return payload
+        if status == "too-large":
+            raise ResultTooLarge(payload)
+        raise QueryFailed(payload)
+
+    def form(self, request: FormRequest, *, timeout_s: float | None = None) -> str:
+        """'solutions', 'boolean' or 'graph'; UpdateRefused or SyntaxError as query.query_form raises them."""
+        status, payload = self._call(request, self.timeout_s if timeout_s is None else timeout_s)
+        if status == "ok":
+            return str(payload)
+        if status == "update":
+            raise UpdateRefused(payload)
+        raise SyntaxError(payload)
+
+    def _call(self, request: QueryRequest | FormRequest, limit: float) -> tuple[str, Any]:
         if self._closed:
             raise ExecutorClosed("this graph was replaced")
         try:
@@ -243,12 +277,7 @@ class QueryExecutor:
             raise QueryFailed("the query worker died while evaluating the query") from None
         finally:
             self._give_back(worker)
-        if status == "ok":
-            assert isinstance(payload, QueryResponse)
-            return payload
-        if status == "too-large":
-            raise ResultTooLarge(payload)
-        raise QueryFailed(payload)
+        return str(status), payload
 
     def _give_back(self, worker: _Worker) -> None:
         with self._lock:

@@ -48,6 +48,7 @@ def serve(settings: Settings) -> None:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
                 http="httptools", loop="uvloop")
     finally:
+        app.state.parser.close()
         graphs.close()
 
 

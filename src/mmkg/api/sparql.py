@@ -13,7 +13,7 @@ from fastapi.responses import PlainTextResponse
 from mmkg.api.negotiation import GRAPH_TYPES, SOLUTION_TYPES, NotAcceptable, choose
 from mmkg.auth import refuse_write
 from mmkg.executor import ExecutorClosed, Overloaded, QueryFailed, QueryRequest, QueryTimeout, ResultTooLarge
-from mmkg.query import FederationRefused, UpdateRefused, check_federation, query_form
+from mmkg.query import FederationRefused, UpdateRefused, check_federation
 from mmkg.service import service_description
 
 router = APIRouter(tags=["sparql"])
@@ -31,7 +31,7 @@ def answer_query(request: Request, query: str, default_graphs: list[str], named_
         return _error(414, f"query longer than {MAX_QUERY_CHARS} characters")
     base_iri = str(request.url_for("sparql_get"))
     try:
-        kind = query_form(query, base_iri)
+        kind = request.app.state.parser.form(query, base_iri)
     except UpdateRefused:
         return refuse_write(request, "SPARQL Update")
     except SyntaxError as exc:
