@@ -43,4 +43,8 @@ bench: setup  ## run the benchmarks (about an hour): bench/RESULTS-ask.md, bench
 	$(PY) bench/scale.py
 	.venv-bench/bin/python bench/plot_scale.py
 
-.PHONY: help setup serve test validate bench
+bench-load: setup  ## load test (about 2 min): SPARQL, REST and ask at once on a real server for 60 s; its section of bench/RESULTS.md
+	bash scripts/install-bench-deps.sh
+	$(PY) bench/load.py
+
+.PHONY: help setup serve test validate bench bench-load

@@ -295,7 +295,10 @@ def write_results(systems: list[System], quads: int) -> None:
               f"({'met' if min(ratios) >= 0.9 else 'NOT met'}).", ""]
     path = ROOT / "bench" / "RESULTS.md"
     previous = path.read_text(encoding="utf-8") if path.exists() else ""
-    kept = previous[previous.index(SCALE_SECTION):] if SCALE_SECTION in previous else ""
+    from load import BEGIN as LOAD_SECTION  # here, not at the top: bench/load.py imports this module
+
+    sections = [previous.index(m) for m in (SCALE_SECTION, LOAD_SECTION) if m in previous]  # kept, in their order
+    kept = previous[min(sections):] if sections else ""
     path.write_text("\n".join(lines) + ("\n" + kept if kept else ""), encoding="utf-8")
     print("\n".join(lines))
 
