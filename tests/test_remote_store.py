@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import pyoxigraph as ox
 import pytest
 
@@ -25,7 +26,7 @@ from mmkg.remote_load import LoadFailed, push
 from mmkg.templates import template
 from mmkg.virtuoso import Virtuoso
 
-from .conftest import load_into
+from .conftest import load_into, start_server, stop_server
 
 MELE = "https://w3id.org/mmkg/graph/curated/mele-2024"
 
@@ -246,3 +247,27 @@ def test_readers_never_see_a_half_switched_store(loaded: Virtuoso, built: Build)
     assert graph_size(loaded, MAPPINGS_GRAPH) == mappings, "the mappings graph came back whole"
     assert graph_size(loaded, MANIFEST_GRAPH) > 0
 
+
+
+def test_reload_serves_the_build_a_later_load_switched_in(loaded: Virtuoso, built: Build) -> None:
+    """`mmkg serve --store` reads the manifest at start; POST /admin/reload reads it again after a new `mmkg load`
+    (so /ready's content hash is never stale), and a reload with nothing new says so."""
+    token = "remote-reload-token-0123456789"
+    server = start_server("--store", loaded.store_url, "--workers", "1",
+                          env={**loaded.env(), "MMKG_ADMIN_TOKEN": token})
+    auth = {"Authorization": f"Bearer {token}"}
+    try:
+        before = httpx.get(server.url + "ready").json()["content_hash"]
+        assert before == read_manifest(config(loaded)).content_hash
+        unchanged = httpx.post(server.url + "admin/reload", headers=auth, timeout=120)
+        assert unchanged.status_code == 200 and unchanged.json()["outcome"] == "unchanged"
+        push(dataclasses.replace(built, content_hash="1" * 64), config(loaded))
+        reloaded = httpx.post(server.url + "admin/reload", headers=auth, timeout=120)
+        assert reloaded.status_code == 200 and reloaded.json()["outcome"] == "reloaded", reloaded.text
+        ready = httpx.get(server.url + "ready").json()
+        assert ready["content_hash"] == "1" * 64 and ready["store"] == "remote"
+        r = httpx.get(server.url + "sparql", params={"query": "ASK { <https://w3id.org/mmkg/id/trial/castor> ?p ?o }"})
+        assert r.json()["boolean"] is True
+    finally:
+        stop_server(server)
+        push(built, config(loaded))  # the module's other tests expect the real build
