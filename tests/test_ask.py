@@ -92,6 +92,22 @@ def test_not_understood_is_an_answer(store: ox.Store, question: str) -> None:
         assert answer_question(suggestion, store)["understood"]
 
 
+@pytest.mark.parametrize(("question", "drug"), [("daratumumab vs carfilzomib", "daratumumab"),
+                                               ("isatuximab versus panobinostat PFS", "isatuximab")])
+def test_comparing_drugs_that_are_no_regimen_alone_answers_the_first_drug(store: ox.Store, question: str,
+                                                                         drug: str) -> None:
+    # Found by tests/test_fuzz.py: head-to-head was chosen with no regimen to bind, and the API answered 500.
+    answer = answer_question(question, store)
+    assert answer["understood"] and answer["template"] == "results"
+    assert answer["slots"]["drug"]["iri"].endswith("/drug/" + drug) and answer["rows"]
+    assert "name the regimens to compare" in answer["answer"] and answer["confidence"] < 1.0
+
+
+def test_comparing_a_drug_that_is_a_regimen_alone_stays_head_to_head(store: ox.Store) -> None:
+    answer = answer_question("cilta-cel versus PVd", store)
+    assert answer["template"] == "head-to-head" and answer["slots"]["regimen"]["label"]
+
+
 def test_ambiguous_name_is_reported_in_alternatives() -> None:
     store = ox.Store()
     mm, skos = "https://w3id.org/mmkg/vocab#", "http://www.w3.org/2004/02/skos/core#"

@@ -8,6 +8,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from mmkg.api.deps import served_store
+from mmkg.api.responses import errors
 from mmkg.api.rest import Limit, Offset, run_template
 from mmkg.describe import exists
 from mmkg.external import ExternalUnavailable, enrich
@@ -27,12 +28,14 @@ def _entity(request: Request, kind: str, entity_id: str) -> ox.NamedNode:
     return node
 
 
-@router.get("/mappings", summary="SSSOM mappings to external ontologies and registries, with mapping gaps")
+@router.get("/mappings", summary="SSSOM mappings to external ontologies and registries, with mapping gaps",
+            responses=errors({422: "entity is not an IRI or an id path (drug/lenalidomide)"}))
 def mappings(request: Request, entity: str | None = None, limit: Limit = 1000, offset: Offset = 0) -> dict[str, Any]:
     return run_template(request, "mappings", {"entity": entity}, limit=limit, offset=offset)
 
 
-@router.get("/entities/{kind}/{entity_id}/mappings", summary="One entity's mappings and mapping gaps")
+@router.get("/entities/{kind}/{entity_id}/mappings", summary="One entity's mappings and mapping gaps",
+            responses=errors({404: "no entity kind/id in the graph"}))
 def entity_mappings(request: Request, kind: str, entity_id: str) -> dict[str, Any]:
     return run_template(request, "mappings", {"entity": _entity(request, kind, entity_id)})
 
@@ -41,8 +44,12 @@ def entity_mappings(request: Request, kind: str, entity_id: str) -> dict[str, An
     "/entities/{kind}/{entity_id}/external",
     summary="Facts a configured external SPARQL endpoint holds about the IRIs this entity (or a regimen's drugs) "
     "is mapped to",
-    responses={502: {"description": "the endpoint is unreachable or did not answer SPARQL results"},
-               504: {"description": "the endpoint did not answer in time"}},
+    responses=errors({404: "no entity kind/id in the graph",
+                      422: "no configured endpoint of that name, or limit out of range",
+                      502: "the endpoint is unreachable or did not answer SPARQL results",
+                      503: "no external endpoint is configured (the server was started without "
+                           "--external-endpoint NAME=URL)",
+                      504: "the endpoint did not answer in time"}),
 )
 def external(
     request: Request, kind: str, entity_id: str,

@@ -6,11 +6,12 @@ from __future__ import annotations
 import itertools
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from mmkg.api.deps import served_graph
 from mmkg.api.negotiation import GRAPH_TYPES, NotAcceptable, choose
+from mmkg.api.responses import media, refuse_other_methods, text_errors
 from mmkg.auth import refuse_write
 from mmkg.namespaces import PREFIXES
 
@@ -22,14 +23,17 @@ _GRAPH_CAP_FACTOR = 10
 
 @router.api_route("/rdf-graph-store", methods=["GET", "HEAD"],
                   summary="Read one named graph (Graph Store Protocol); writes are refused",
-                  responses={200: {"content": {t: {} for t in GRAPH_TYPES}},
-                             400: {"description": "no graph named, or not an absolute IRI"},
-                             404: {"description": "no such named graph"},
-                             406: {"description": "no acceptable RDF format"},
-                             422: {"description": "the graph is larger than the server sends whole"}})
-def read_graph(request: Request,
-               graph: str | None = Query(None, description="IRI of the named graph (see /ready for the list)"),
-               ) -> Response:
+                  responses={200: {"description": "the graph", "content": media(GRAPH_TYPES)},
+                             **text_errors({400: "the graph is not named, or not by an absolute IRI",
+                                            404: "no such named graph",
+                                            406: "no acceptable RDF format",
+                                            422: "the graph is larger than the server sends whole"})},
+                  # required in the description; read by hand so that a missing one gets this route's message
+                  openapi_extra={"parameters": [{"name": "graph", "in": "query", "required": True,
+                                                 "schema": {"type": "string", "format": "iri"},
+                                                 "description": "IRI of the named graph (listed at /ready)"}]})
+def read_graph(request: Request) -> Response:
+    graph = request.query_params.get("graph")
     if graph is None:
         # The default graph is the union of every named graph: too big to send whole; query it at /sparql.
         return PlainTextResponse("name a graph: ?graph=<IRI> (the default graph is the union of all named "
@@ -63,6 +67,9 @@ def read_graph(request: Request,
 
 @router.api_route("/rdf-graph-store", methods=["PUT", "POST", "DELETE", "PATCH"],
                   summary="Graph Store writes: always refused (the graph is read-only)",
-                  responses={401: {"description": "no credentials"}, 403: {"description": "read-only"}})
+                  responses=text_errors({403: "read-only, for everyone"}))
 def write_graph(request: Request) -> Response:
     return refuse_write(request, f"Graph Store {request.method}")
+
+
+refuse_other_methods(router)

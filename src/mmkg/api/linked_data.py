@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from mmkg.api.deps import served_graph
 from mmkg.api.negotiation import GRAPH_TYPES, HTML, NotAcceptable, choose
+from mmkg.api.responses import errors, format_parameter, media, text_errors
 from mmkg.api.rest import run_template
 from mmkg.describe import describe, exists
 from mmkg.graphstore import GraphStore
@@ -44,7 +45,13 @@ def _evidence(request: Request, store: GraphStore, iri: str) -> tuple[list[Any],
     return results, gaps, statements
 
 
-@router.get("/id/{path:path}", summary="Dereference an mmkg IRI (Turtle, JSON-LD, N-Triples, RDF/XML or HTML)")
+@router.get("/id/{path:path}", summary="Dereference an mmkg IRI (Turtle, JSON-LD, N-Triples, RDF/XML or HTML)",
+            response_class=Response,
+            responses={200: {"description": "the resource's description, in the negotiated format",
+                             "content": media([HTML, *_RDF_TYPES])},
+                       **errors({404: "no resource with this IRI in the graph"}),
+                       **text_errors({406: "none of the formats asked for is available"})},
+            openapi_extra={"parameters": [format_parameter([HTML, *_RDF_TYPES], graph=True)]})
 def entity(request: Request, path: str) -> Response:
     served = served_graph(request)
     iri = ID + path

@@ -10,6 +10,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from mmkg.api.deps import served_store
+from mmkg.api.responses import errors
 from mmkg.graphstore import GraphStore
 from mmkg.query import template_solutions
 from mmkg.resolve import UnknownEntity
@@ -20,6 +21,10 @@ router = APIRouter(prefix="/api", tags=["rest"])
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="page size")]
 Offset = Annotated[int, Query(ge=0, description="rows to skip")]
+# Which strings name an entity depends on the graph, so a filter's schema is any string; one naming nothing (or
+# two things) is answered 422 with where to look.
+FILTER_ERRORS = errors({422: "a filter names no entity of its kind, or names several (the message says where to "
+                             "look), or limit/offset is out of range"})
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _NUMERIC = {_XSD + t for t in ("integer", "decimal", "double", "float", "int", "long", "nonNegativeInteger")}
@@ -80,7 +85,8 @@ def run_template(request: Request, template_id: str, filters: dict[str, str | ox
             "items": rows[offset:offset + limit], "sparql": query}
 
 
-@router.get("/trials", summary="Studies, filterable by regimen, drug, drug class, population enrolled and phase")
+@router.get("/trials", summary="Studies, filterable by regimen, drug, drug class, population enrolled and phase",
+            responses=FILTER_ERRORS)
 def trials(request: Request, regimen: str | None = None, drug: str | None = None, drug_class: str | None = None,
            population: str | None = None, phase: str | None = None, limit: Limit = 100,
            offset: Offset = 0) -> dict[str, Any]:
@@ -88,7 +94,8 @@ def trials(request: Request, regimen: str | None = None, drug: str | None = None
                                                  "population": population, "phase": phase}, limit=limit, offset=offset)
 
 
-@router.get("/trials/{trial_id}", summary="One study: its facts, results, data gaps and what the sources say of it")
+@router.get("/trials/{trial_id}", summary="One study: its facts, results, data gaps and what the sources say of it",
+            responses=errors({404: "no study with this id, label or IRI"}))
 def trial(request: Request, trial_id: str) -> dict[str, Any]:
     store = served_store(request)
     try:
@@ -105,14 +112,14 @@ def trial(request: Request, trial_id: str) -> dict[str, Any]:
     }
 
 
-@router.get("/regimens", summary="Regimens, filterable by drug, drug class")
+@router.get("/regimens", summary="Regimens, filterable by drug, drug class", responses=FILTER_ERRORS)
 def regimens(request: Request, drug: str | None = None, drug_class: str | None = None, limit: Limit = 100,
              offset: Offset = 0) -> dict[str, Any]:
     return run_template(request, "list-regimens", {"drug": drug, "drug_class": drug_class}, limit=limit,
                         offset=offset)
 
 
-@router.get("/drugs", summary="Drugs, filterable by drug class")
+@router.get("/drugs", summary="Drugs, filterable by drug class", responses=FILTER_ERRORS)
 def drugs(request: Request, drug_class: str | None = None, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     return run_template(request, "list-drugs", {"drug_class": drug_class}, limit=limit, offset=offset)
 
@@ -127,7 +134,8 @@ def populations(request: Request, limit: Limit = 100, offset: Offset = 0) -> dic
     return run_template(request, "list-populations", {}, limit=limit, offset=offset)
 
 
-@router.get("/results", summary="Results, filterable by trial, regimen, drug, drug class, population, endpoint, source")
+@router.get("/results", summary="Results, filterable by trial, regimen, drug, drug class, population, endpoint, source",
+            responses=FILTER_ERRORS)
 def results(request: Request, trial: str | None = None, regimen: str | None = None, drug: str | None = None,
             drug_class: str | None = None, population: str | None = None, endpoint: str | None = None,
             source: str | None = None, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
@@ -136,7 +144,8 @@ def results(request: Request, trial: str | None = None, regimen: str | None = No
                                              "endpoint": endpoint, "source": source}, limit=limit, offset=offset)
 
 
-@router.get("/gaps", summary="Data gaps (stated and derived), filterable by trial, regimen, population, endpoint")
+@router.get("/gaps", summary="Data gaps (stated and derived), filterable by trial, regimen, population, endpoint",
+            responses=FILTER_ERRORS)
 def gaps(request: Request, trial: str | None = None, regimen: str | None = None, population: str | None = None,
          endpoint: str | None = None, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     return run_template(request, "gaps", {"trial": trial, "regimen": regimen, "population": population,

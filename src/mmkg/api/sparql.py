@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from mmkg.api.negotiation import GRAPH_TYPES, SOLUTION_TYPES, NotAcceptable, choose
+from mmkg.api.responses import format_parameter, media, refuse_other_methods, size_limit_errors, text_errors
 from mmkg.auth import refuse_write
 from mmkg.executor import ExecutorClosed, Overloaded, QueryFailed, QueryRequest, QueryTimeout, ResultTooLarge
 from mmkg.query import FederationRefused, UpdateRefused, check_federation
@@ -80,7 +81,49 @@ def _describe_service(request: Request) -> Response:
     return Response(body, media_type=media, headers={"Vary": "Accept"})
 
 
-@router.get("/sparql", name="sparql_get", summary="SPARQL query by GET, or the service description")
+# What the protocol answers, for the OpenAPI document. The parameters are read by hand (repeated ones count, and a
+# form body may carry them too), so they are declared here rather than as handler arguments.
+_EXAMPLE = ("PREFIX mm: <https://w3id.org/mmkg/vocab#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+            "SELECT ?drug ?label WHERE { ?drug a mm:Drug ; skos:prefLabel ?label } LIMIT 5")
+_DATASET = [{"name": name, "in": "query", "required": False, "description": description,
+             "schema": {"type": "array", "items": {"type": "string"}}}
+            for name, description in (("default-graph-uri", "graphs whose union is the default graph"),
+                                      ("named-graph-uri", "graphs GRAPH may name"))]
+_PARAMETERS = [*_DATASET, format_parameter([*SOLUTION_TYPES, *GRAPH_TYPES], graph=True)]
+_ANSWERS = {
+    200: {"description": "query results (SELECT, ASK) or a graph (CONSTRUCT, DESCRIBE; the service description "
+                         "when no query is given), in the negotiated format",
+          "content": media([*SOLUTION_TYPES, *GRAPH_TYPES])},
+    **text_errors({
+        400: "malformed query (the parser's message), more than one query, or a query that cannot be evaluated",
+        403: "SPARQL Update, or SERVICE to an endpoint the server does not allow",
+        406: "none of the formats asked for fits the query's form",
+        422: "more result rows than the server's cap; page with LIMIT/OFFSET",
+        503: "the query ran past the time limit and was stopped, or every query worker is busy",
+    }),
+    **size_limit_errors({414: "query longer than 100,000 characters, or a request target over the server's "
+                              "limit (then send the query by POST)"}),
+}
+_POST_ANSWERS = {
+    **_ANSWERS,
+    **text_errors({415: "a body that is neither application/sparql-query nor application/x-www-form-urlencoded, "
+                        "or not UTF-8"}),
+    **size_limit_errors({413: "request body over the server's limit"}),
+}
+_QUERY_BODY = {"required": True, "content": {
+    "application/sparql-query": {"schema": {"type": "string"}, "example": _EXAMPLE},
+    "application/x-www-form-urlencoded": {"schema": {
+        "type": "object", "required": ["query"],
+        "properties": {"query": {"type": "string"}, **{d["name"]: d["schema"] for d in _DATASET}}}},
+}}
+
+
+@router.get("/sparql", name="sparql_get", summary="SPARQL query by GET, or the service description",
+            response_class=Response, responses=_ANSWERS,
+            openapi_extra={"parameters": [
+                {"name": "query", "in": "query", "required": False, "example": _EXAMPLE,
+                 "description": "the query; without it, the service description", "schema": {"type": "string"}},
+                *_PARAMETERS]})
 @router.get("/sparql/", include_in_schema=False)
 def sparql_get(request: Request) -> Response:
     params = request.query_params
@@ -94,7 +137,9 @@ def sparql_get(request: Request) -> Response:
     return answer_query(request, queries[0], params.getlist("default-graph-uri"), params.getlist("named-graph-uri"))
 
 
-@router.post("/sparql", summary="SPARQL query by POST (form-encoded or application/sparql-query)")
+@router.post("/sparql", summary="SPARQL query by POST (form-encoded or application/sparql-query)",
+             response_class=Response, responses=_POST_ANSWERS,
+             openapi_extra={"parameters": _PARAMETERS, "requestBody": _QUERY_BODY})
 @router.post("/sparql/", include_in_schema=False)
 async def sparql_post(request: Request) -> Response:
     # Reading the body needs the event loop; evaluation is handed to the thread pool below.
@@ -128,3 +173,7 @@ async def sparql_post(request: Request) -> Response:
         return await run_in_threadpool(answer_query, request, queries[0], form.get("default-graph-uri", []),
                                        form.get("named-graph-uri", []))
     return _error(415, "POST a query as application/sparql-query or application/x-www-form-urlencoded")
+
+
+# Last: after every route of this router, so each path's other methods get a 405 naming all its methods.
+refuse_other_methods(router)

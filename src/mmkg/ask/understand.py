@@ -146,7 +146,7 @@ def understand(question: str, lexicon: Lexicon) -> Understanding:
         template = "trial-facts"
     elif TRIALS.search(text) and not has("endpoint") and not has("study") and not COUNT.search(text):
         template = "list-trials"
-    elif VERSUS.search(text) and (has("regimen") or len(found.get("drug", [])) > 1):
+    elif VERSUS.search(text) and _comparable(found, lexicon):
         template = "head-to-head"
     elif RANKING.search(text) and (has("endpoint") or has("population") or has("regimen_class")):
         template = "ranking"
@@ -165,6 +165,10 @@ def understand(question: str, lexicon: Lexicon) -> Understanding:
 
     result = Understanding(template, mentions=mentions)
     _fill_slots(result, text, found, lexicon)
+    if template == "results" and VERSUS.search(text) and len(found.get("drug", [])) > 1:
+        result.notes.append("a comparison needs regimens and none of the drugs named is a regimen on its own: results "
+                            f"of {result.labels.get('drug', 'the first drug')} only; name the regimens to compare "
+                            "(e.g. DKd vs Kd)")
     fuzzy = any(m.fuzzy for m in mentions)
     ambiguous = any(len(m.entities) > 1 for m in mentions)
     result.confidence = round(1.0 - (0.15 if fuzzy else 0) - (0.25 if ambiguous else 0)
@@ -174,6 +178,15 @@ def understand(question: str, lexicon: Lexicon) -> Understanding:
             result.alternatives.append({"text": m.text, "kind": m.kind,
                                         "candidates": [{"iri": e.iri, "label": e.label} for e in m.entities]})
     return result
+
+
+def _comparable(found: dict[str, list[Mention]], lexicon: Lexicon) -> bool:
+    """A head-to-head compares regimens, so one must be named: a regimen, or, among two drugs or more, a drug
+    that is a regimen alone (cilta-cel versus PVd). Two combination drugs (daratumumab vs carfilzomib) are not."""
+    if found.get("regimen"):
+        return True
+    drugs = found.get("drug", [])
+    return len(drugs) > 1 and any(frozenset({m.entity.iri}) in lexicon.regimen_by_drugs for m in drugs)
 
 
 def _asks_for_drugs(text: str, has: Callable[[str], bool]) -> bool:
