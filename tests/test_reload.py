@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -117,6 +118,30 @@ def reload(server: LiveServer) -> httpx.Response:
     return httpx.post(server.url + "admin/reload", headers=AUTH, timeout=600)
 
 
+def refused_reload(server: LiveServer, project: Project, edit: tuple[str, str, str], outcome: str,
+                   failpoint: str | None = None) -> dict[str, Any]:
+    """Edit a file (and arm a failpoint), reload while a client queries, undo both; the reload must be refused
+    with `outcome`, the previous graph still served, and no request failed. Returns the reload's answer."""
+    before = served_hash(server)
+    project.edit(*edit)
+    if failpoint:
+        project.inject(failpoint)
+    try:
+        with Client(server) as client:
+            r = reload(server)
+    finally:
+        project.inject()
+        project.restore()
+    assert r.status_code == 422, r.text
+    body: dict[str, Any] = r.json()
+    assert body["outcome"] == outcome and not body["ok"]
+    assert body["serving"] == before == body["previous"] and before in str(body["message"])
+    assert "Traceback" not in r.text
+    assert served_hash(server) == before
+    assert client.failures == [] and client.ok > 3
+    return body
+
+
 # ---------------------------------------------------------------- who may do what
 
 
@@ -193,22 +218,11 @@ def test_token_comparison_is_by_digest() -> None:
 
 
 def test_invalid_data_is_refused_and_the_old_graph_keeps_serving(server: LiveServer, project: Project) -> None:
-    before = served_hash(server)
-    project.edit("graph/entities/regimens.ttl", "mm:componentCount 2 .", "mm:componentCount 5 .")
-    try:
-        with Client(server) as client:
-            r = reload(server)
-    finally:
-        project.restore()
-    assert r.status_code == 422
-    body = r.json()
-    assert body["outcome"] == "invalid" and not body["ok"]
-    assert body["serving"] == before == body["previous"] and before in body["message"]
+    body = refused_reload(server, project,
+                          ("graph/entities/regimens.ttl", "mm:componentCount 2 .", "mm:componentCount 5 ."), "invalid")
     report = "\n".join(body["report"])
     assert "graph/entities/regimens.ttl" in report and "node:" in report and "rule:" in report
     assert "componentCount" in report
-    assert served_hash(server) == before
-    assert client.failures == [] and client.ok > 3
     last = httpx.get(server.url + "admin/reload", headers=AUTH).json()
     assert last["outcome"] == "invalid" and last["report"] == body["report"]
     ready = httpx.get(server.url + "ready").json()
@@ -216,40 +230,18 @@ def test_invalid_data_is_refused_and_the_old_graph_keeps_serving(server: LiveSer
 
 
 def test_parse_error_is_refused_with_the_parser_report(server: LiveServer, project: Project) -> None:
-    before = served_hash(server)
-    project.edit("graph/entities/drugs.ttl", '"Velcade"@en', '"Velcade"@en ) (')
-    try:
-        with Client(server) as client:
-            r = reload(server)
-    finally:
-        project.restore()
-    assert r.status_code == 422
-    body = r.json()
-    assert body["outcome"] == "parse-error"
-    assert "drugs.ttl" in body["report"][0] and "Turtle" in body["report"][0]
-    assert served_hash(server) == before
-    assert client.failures == [] and client.ok > 3
+    body = refused_reload(server, project, ("graph/entities/drugs.ttl", '"Velcade"@en', '"Velcade"@en ) ('),
+                          "parse-error")
+    first = body["report"][0]
+    assert "drugs.ttl" in first and "Turtle" in first
 
 
 @pytest.mark.parametrize(("failpoint", "outcome"), [("build-crash", "crashed"), ("publish-before-swap", "failed")])
 def test_a_crash_in_the_middle_leaves_the_old_graph(server: LiveServer, project: Project, failpoint: str,
                                                     outcome: str) -> None:
-    before = served_hash(server)
-    project.edit("graph/entities/drugs.ttl", '"Velcade"@en', '"Velcade"@en, "PS-341"@en')
-    project.inject(failpoint)
-    try:
-        with Client(server) as client:
-            r = reload(server)
-    finally:
-        project.inject()
-        project.restore()
-    assert r.status_code == 422
-    body = r.json()
-    assert body["outcome"] == outcome and before in body["message"]
-    assert "Traceback" not in r.text
-    assert served_hash(server) == before
+    refused_reload(server, project, ("graph/entities/drugs.ttl", '"Velcade"@en', '"Velcade"@en, "PS-341"@en'),
+                   outcome, failpoint)
     assert httpx.get(server.sparql, params={"query": BORTEZOMIB_ALIAS}).json()["boolean"] is False
-    assert client.failures == [] and client.ok > 3
 
 
 def test_a_valid_change_is_switched_in_without_a_failed_request(server: LiveServer, project: Project) -> None:
