@@ -31,6 +31,7 @@ from urllib.parse import quote
 
 import httpx
 from run import QUERIES, free_port, full_query, machine, start, stop
+from scale import put_section
 
 from mmkg.ask.evaluate import load_cases
 
@@ -457,18 +458,6 @@ def report(run: Run) -> str:
     return "\n".join(lines)
 
 
-def write_section(body: str) -> None:
-    """Replace this script's section of bench/RESULTS.md (between BEGIN and END), or append it."""
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
-    section = f"{BEGIN}\n{body}\n{END}"
-    if BEGIN in text and END in text[text.index(BEGIN):]:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
-
-
 def print_failures(run: Run) -> None:
     single = [(f"single client {kind}", f) for kind, f in run.single.items()]
     health = [("single client health", run.health)] if run.health else []
@@ -508,7 +497,7 @@ def main() -> int:
     finally:
         stop(server)
     text = report(run)
-    write_section(text)
+    put_section(BEGIN, END, text)
     print(text)
     print_failures(run)
     print(f"wrote its section of {RESULTS.relative_to(ROOT)}")

@@ -248,15 +248,22 @@ BEGIN, END = "<!-- scale: written by bench/scale.py -->", "<!-- scale: end -->"
 def merge_into_results(text: str) -> None:
     """Put the scale report in bench/RESULTS.md between markers, replacing the previous one (bench/run.py
     rewrites the rest of that file; this section survives it only if scale.py runs after, as `make bench` does)."""
-    path = ROOT / "bench" / "RESULTS.md"
-    current = path.read_text() if path.exists() else ""
     body = text.replace("# Scale benchmark", "## Scale benchmark", 1).replace("\n## ", "\n### ")
-    section = f"{BEGIN}\n{body}\n![latency vs triples, log-log](scale.png)\n{END}\n"
-    if BEGIN in current and END in current:
-        current = current[:current.index(BEGIN)] + section + current[current.index(END) + len(END) + 1:]
+    put_section(BEGIN, END, body + "\n![latency vs triples, log-log](scale.png)")
+
+
+def put_section(begin: str, end: str, body: str) -> None:
+    """Replace the section of bench/RESULTS.md between the markers `begin` and `end`, or append it (the file is
+    shared by the benchmarks, each owning its marked section)."""
+    path = ROOT / "bench" / "RESULTS.md"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    section = f"{begin}\n{body}\n{end}"
+    if begin in text and end in text[text.index(begin):]:
+        head, rest = text.split(begin, 1)
+        text = head + section + rest.split(end, 1)[1]
     else:
-        current = current.rstrip("\n") + "\n\n" + section
-    path.write_text(current)
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -93,5 +93,6 @@ class AccessLog:
             }
             if query_ms is not None:
                 fields["query_ms"] = query_ms
-            fields.update(_query_fields(scope))
+            if scope["path"].startswith("/sparql"):  # the only route whose `query` is SPARQL
+                fields.update(_query_fields(scope))
             access.info("%s %s %s", scope["method"], scope["path"], status, extra={"fields": fields})

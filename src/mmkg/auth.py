@@ -47,10 +47,9 @@ def require_admin(request: Request) -> None:
         raise HTTPException(403, "the admin token is not valid")
 
 
-def refuse_write(request: Request, what: str) -> PlainTextResponse:
-    """The answer to any attempt to change the served graph: 403, whoever asks. Not 401: no credentials would
-    help, so the client is not challenged for any."""
-    del request  # the same answer with or without the admin token
+def refuse_write(what: str) -> PlainTextResponse:
+    """The answer to any attempt to change the served graph: 403, whoever asks (the admin token included). Not
+    401: no credentials would help, so the client is not challenged for any."""
     return PlainTextResponse(
         f"{what} is not allowed: this endpoint is read-only, for administrators too. Change the files under "
         "graph/ and POST /admin/reload; the new build is validated before it is served.\n", status_code=403)

@@ -217,7 +217,7 @@ def _cmd_load(args: argparse.Namespace) -> int:
     result = run_build(use_cache=True)  # push refuses it if it does not conform
     extras = [ExtraGraph.parse_option(e) for e in args.extra_graph]
     add_extra_graphs(result.store, extras)
-    manifest = push(result, config, content_hash=served_key(result, extras),
+    manifest = push(result, config, content_hash=served_key(result.content_hash, extras),
                     progress=lambda m: print(f"mmkg load: {m}", file=sys.stderr, flush=True))
     print(f"loaded {sum(manifest.graphs.values())} quads in {len(manifest.graphs)} named graphs into "
           f"{config.query_url} (build {manifest.content_hash})")

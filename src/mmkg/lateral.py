@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import re
 
-# The tokens that matter: string literals, IRIs and comments (skipped whole, so an OPTIONAL or a brace inside them
-# is not one), the OPTIONAL keyword with its opening brace, and braces.
-_TOKEN = re.compile(r"""
+# What a scan of SPARQL text skips whole, so that a keyword or a bracket inside it is not one: string literals,
+# IRIs and comments (re.VERBOSE syntax; also used by query_parser's nesting scan).
+SKIPPED = r"""
     "{3}(?:[^"\\]|\\.|"(?!""))*"{3} | '{3}(?:[^'\\]|\\.|'(?!''))*'{3}
   | "(?:[^"\\\n]|\\.)*" | '(?:[^'\\\n]|\\.)*'
   | <[^<>"{}|^`\\\s]*>
-  | \#[^\n]*
+  | \#[^\n]*"""
+# The tokens that matter here: the skipped ones, the OPTIONAL keyword with its opening brace, and braces.
+_TOKEN = re.compile(SKIPPED + r"""
   | (?P<optional>(?<!\w)OPTIONAL\s*\{)
   | (?P<open>\{) | (?P<close>\})
 """, re.IGNORECASE | re.VERBOSE)

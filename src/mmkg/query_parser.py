@@ -17,6 +17,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from mmkg.executor import FormRequest, QueryExecutor, QueryFailed, QueryTimeout
+from mmkg.lateral import SKIPPED
 from mmkg.query import UpdateRefused
 
 MAX_NESTING = 64  # brackets of any kind, nested; the deepest template in queries/ nests 6
@@ -24,11 +25,7 @@ _CACHE_ENTRIES = 2048
 _CACHE_MAX_CHARS = 8_000  # long queries are not kept: 2,048 of them at 100 K characters would be 200 MB
 
 # Strings, IRIs and comments are skipped whole, so a bracket inside them does not count.
-_TOKEN = re.compile(r"""
-    "{3}(?:[^"\\]|\\.|"(?!""))*"{3} | '{3}(?:[^'\\]|\\.|'(?!''))*'{3}
-  | "(?:[^"\\\n]|\\.)*" | '(?:[^'\\\n]|\\.)*'
-  | <[^<>"{}|^`\\\s]*>
-  | \#[^\n]*
+_TOKEN = re.compile(SKIPPED + r"""
   | (?P<open>[{(\[]) | (?P<close>[})\]])
 """, re.VERBOSE)
 

@@ -156,9 +156,11 @@ class Reloader:
             if status != "ok":
                 kept = f"; still serving {previous}" if previous else ""
                 return result(status, message + kept, detail)  # type: ignore[arg-type]
-            build = _load_valid_build(message, Path(detail[0]))
-            if before is not None and served_key(build, self.settings.extra_graphs) == previous:
+            content_hash, data = message, Path(detail[0])
+            # compared before the build is loaded: an unchanged build costs no load
+            if before is not None and served_key(content_hash, self.settings.extra_graphs) == previous:
                 return result("unchanged", "the files give the build already being served")
+            build = _load_valid_build(content_hash, data)
             served = self.graphs.publish(build, extras=self.settings.extra_graphs,
                                          store_path=self.settings.store_path, workers=self.settings.query_workers,
                                          timeout_s=self.settings.query_timeout_s)

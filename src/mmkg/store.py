@@ -72,15 +72,15 @@ def add_extra_graphs(store: ox.Store, extras: list[ExtraGraph]) -> None:
             raise ParseFailure(extra.path, str(exc)) from exc
 
 
-def served_key(build: Build, extras: list[ExtraGraph]) -> str:
+def served_key(content_hash: str, extras: list[ExtraGraph]) -> str:
     """The content hash of what is served: the build's, plus the extra files' names and contents."""
     if not extras:
-        return build.content_hash
+        return content_hash
     digest = hashlib.sha256()
     for extra in extras:
         digest.update(extra.iri.encode())
         digest.update(extra.path.read_bytes())
-    return f"{build.content_hash}-extra-{digest.hexdigest()[:16]}"
+    return f"{content_hash}-extra-{digest.hexdigest()[:16]}"
 
 
 def prepare_data(build: Build, extras: list[ExtraGraph], store_path: Path | None) -> tuple[ox.Store, Path, str]:
@@ -88,7 +88,7 @@ def prepare_data(build: Build, extras: list[ExtraGraph], store_path: Path | None
     if not build.report.conforms:
         raise ValueError("refusing to serve a build that does not conform")
     store = build.store
-    key = served_key(build, extras)
+    key = served_key(build.content_hash, extras)
     if extras:
         add_extra_graphs(store, extras)
     if store_path is not None:

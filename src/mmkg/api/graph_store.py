@@ -69,7 +69,7 @@ def read_graph(request: Request) -> Response:
                   summary="Graph Store writes: always refused (the graph is read-only)",
                   responses=text_errors({403: "read-only, for everyone"}))
 def write_graph(request: Request) -> Response:
-    return refuse_write(request, f"Graph Store {request.method}")
+    return refuse_write(f"Graph Store {request.method}")
 
 
 refuse_other_methods(router)

@@ -21,8 +21,8 @@ def health() -> dict[str, object]:
             responses={503: {"description": "no graph is being served yet"}})
 def ready(request: Request) -> JSONResponse:
     served = request.app.state.graphs.current
-    reloader = getattr(request.app.state, "reloader", None)
-    last = reloader.last.as_dict(with_report=False) if reloader and reloader.last else None
+    reloader = request.app.state.reloader
+    last = reloader.last.as_dict(with_report=False) if reloader.last else None
     if served is None:
         return JSONResponse({"status": "not ready", "detail": "no graph is being served yet"}, status_code=503)
     return JSONResponse({
@@ -33,6 +33,6 @@ def ready(request: Request) -> JSONResponse:
         "graphs": served.graphs,
         "store": "embedded" if served.data_path is not None else "remote",
         "loaded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(served.loaded_at)),
-        "reloading": bool(reloader and reloader.running),
+        "reloading": reloader.running,
         "last_reload": last,
     })

@@ -34,7 +34,7 @@ def answer_query(request: Request, query: str, default_graphs: list[str], named_
     try:
         kind = request.app.state.parser.form(query, base_iri)
     except UpdateRefused:
-        return refuse_write(request, "SPARQL Update")
+        return refuse_write("SPARQL Update")
     except SyntaxError as exc:
         return _error(400, f"malformed query: {exc}")
     allowed = request.app.state.settings.federation_allow
@@ -129,7 +129,7 @@ def sparql_get(request: Request) -> Response:
     params = request.query_params
     queries = params.getlist("query")
     if params.getlist("update"):
-        return refuse_write(request, "SPARQL Update")
+        return refuse_write("SPARQL Update")
     if not queries:
         return _describe_service(request)
     if len(queries) > 1:
@@ -159,14 +159,14 @@ async def sparql_post(request: Request) -> Response:
         return _error(400, "the request body is not valid UTF-8")
     params = request.query_params
     if content_type == "application/sparql-update":
-        return refuse_write(request, "SPARQL Update")
+        return refuse_write("SPARQL Update")
     if content_type == "application/sparql-query":
         return await run_in_threadpool(answer_query, request, body.decode("utf-8", errors="replace"),
                                        params.getlist("default-graph-uri"), params.getlist("named-graph-uri"))
     if content_type == "application/x-www-form-urlencoded":
         form = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
         if form.get("update"):
-            return refuse_write(request, "SPARQL Update")
+            return refuse_write("SPARQL Update")
         queries = form.get("query", [])
         if len(queries) != 1:
             return _error(400, "a form-encoded request needs exactly one 'query' parameter")
